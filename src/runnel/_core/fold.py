@@ -1,0 +1,81 @@
+"""Folding stream chunks into one value with `+`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["AddableDict", "Accumulator", "add_chunks"]
+
+
+class AddableDict(dict[str, Any]):
+    """A dict whose `+` merges per key with `+` (a missing or None left value is replaced)."""
+
+    def __add__(self, other: dict[str, Any]) -> AddableDict:
+        out = AddableDict(self)
+        for key, value in other.items():
+            left = out.get(key)
+            if left is None:
+                out[key] = value
+            elif value is not None:
+                try:
+                    out[key] = left + value
+                except TypeError:
+                    out[key] = value
+        return out
+
+    def __radd__(self, other: dict[str, Any]) -> AddableDict:
+        return AddableDict(other) + self
+
+
+class Accumulator:
+    """Collects chunks and folds them once, at the end (linear, not a quadratic fold)."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self) -> None:
+        self._chunks: list[Any] = []
+
+    def add(self, chunk: Any) -> None:
+        """Remember one chunk; a chunk that cannot be added to replaces the earlier ones."""
+        if type(chunk) is dict or not hasattr(type(chunk), "__add__"):
+            self._chunks = [chunk]
+        else:
+            self._chunks.append(chunk)
+
+    @property
+    def empty(self) -> bool:
+        """True until the first chunk."""
+        return not self._chunks
+
+    def value(self) -> Any:
+        """The fold of every chunk so far (None if there was none)."""
+        return add_chunks(self._chunks)
+
+
+def add_chunks(chunks: Iterable[Any]) -> Any:
+    """Fold chunks with `+`, keeping only the latest chunk where `+` is unsupported.
+
+    Strings are joined once; classes with a `_merge_many` classmethod (message chunks)
+    merge in one pass. Returns None for no chunks.
+    """
+    items = chunks if isinstance(chunks, list) else list(chunks)
+    if not items:
+        return None
+    if len(items) == 1:
+        return items[0]
+    first = items[0]
+    cls = type(first)
+    if all(type(c) is cls for c in items):
+        if cls is str:
+            return "".join(items)
+        merge = getattr(cls, "_merge_many", None)
+        if merge is not None:
+            return merge(items)
+    acc = first
+    for chunk in items[1:]:
+        try:
+            acc = acc + chunk
+        except TypeError:
+            acc = chunk
+    return acc
