@@ -18,6 +18,7 @@ from runnel.runnables._passthrough import RunnableAssign, RunnablePassthrough, R
 from runnel.runnables._protocol import Runnable, coerce_to_runnable
 from runnel.runnables._retry import RunnableRetry
 from runnel.runnables._sequence import RunnableSequence
+from runnel.runnables._serializable import RunnableSerializable
 
 RunnableMap = RunnableParallel
 
@@ -36,6 +37,7 @@ __all__ = [
     "RunnablePick",
     "RunnableRetry",
     "RunnableSequence",
+    "RunnableSerializable",
     "RunnableWithFallbacks",
     "chain",
     "coerce_to_runnable",

@@ -77,7 +77,8 @@ def _listening(config: RunnableConfig) -> bool:
 class Runnable(Generic[Input, Output]):
     """A unit of work that can be invoked, batched, streamed and composed with `|`."""
 
-    name: str | None = None
+    if TYPE_CHECKING:
+        name: str | None
     # How runs of this class are reported: chain, prompt, parser, chat_model, llm, ...
     _run_type: ClassVar[str] = "chain"
     # True when the sync hooks never block (pure computation): async paths call them
@@ -125,7 +126,7 @@ class Runnable(Generic[Input, Output]):
     # -- naming and schemas ----------------------------------------------------------
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         """The runnable's name: `name`, else its `name` attribute, else its class name."""
-        base = name or self.name or type(self).__name__
+        base = name or getattr(self, "name", None) or type(self).__name__
         if suffix:
             return f"{base}{suffix}" if base[0].isupper() else f"{base}_{suffix}"
         return base
