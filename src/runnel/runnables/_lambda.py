@@ -83,6 +83,15 @@ class RunnableLambda(Runnable[Any, Any]):
         finally:
             child_config_var.reset(token)
 
+    async def _acall(self, func: Callable[..., Any], input: Any, config: RunnableConfig) -> Any:
+        token = child_config_var.set(config)
+        try:
+            if self._takes_config[func]:
+                return await func(input, config=config)
+            return await func(input)
+        finally:
+            child_config_var.reset(token)
+
     def _follow(self, output: Any, input: Any, config: RunnableConfig) -> Any:
         """If the function returned a runnable, the config to invoke it with."""
         limit = config.get("recursion_limit", 25)
@@ -127,7 +136,7 @@ class RunnableLambda(Runnable[Any, Any]):
                     acc.add(chunk)
             output = acc.value()
         else:
-            output = await self._call(self.afunc, input, config)
+            output = await self._acall(self.afunc, input, config)
         if isinstance(output, Runnable):
             return await output.ainvoke(input, self._follow(output, input, config))
         return output
@@ -204,7 +213,7 @@ class RunnableLambda(Runnable[Any, Any]):
     async def _ainvoke_plain(self, input: Any, config: RunnableConfig) -> Any:
         if self.afunc is None:
             return await anyio.to_thread.run_sync(self._call, self._sync_func(), input, config)
-        return await self._call(self.afunc, input, config)
+        return await self._acall(self.afunc, input, config)
 
 
 def chain(func: Callable[..., Any]) -> RunnableLambda:

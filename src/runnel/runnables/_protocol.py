@@ -125,10 +125,13 @@ class Runnable(Generic[Input, Output]):
 
     # -- naming and schemas ----------------------------------------------------------
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
-        """The runnable's name: `name`, else its `name` attribute, else its class name."""
+        """The runnable's name: `name`, else its `name` attribute, else its class name.
+
+        A suffix is appended in the base's style: `MyChainInput`, `my_func_input`.
+        """
         base = name or getattr(self, "name", None) or type(self).__name__
         if suffix:
-            return f"{base}{suffix}" if base[0].isupper() else f"{base}_{suffix}"
+            return f"{base}{suffix.title()}" if base[0].isupper() else f"{base}_{suffix.lower()}"
         return base
 
     @property

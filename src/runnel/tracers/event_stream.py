@@ -1,0 +1,440 @@
+"""astream_events / stream_events: every run's start, chunks and end as event dicts.
+
+The runnable runs in a producer (a task, or a thread for `stream_events`) whose
+event sink hands events to the consumer through a bounded buffer: a consumer that
+stops reading stops the run after at most `buffer_size` more events, and leaving
+the loop (break + close, `aclose()`, cancellation) cancels it. Filters are applied
+when a run starts, before any event of it is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from runnel._core.run import DEFERRED, Listener, Run
+from runnel.callbacks.manager import merge_callbacks
+from runnel.runnables._config import RunnableConfig, ensure_config
+from runnel.runnables._utils import aclosing
+
+__all__ = ["EventFilter", "EventSink", "astream_events", "drive", "stream_events"]
+
+VERSIONS = ("v1", "v2")
+BUFFER_SIZE = 128
+
+
+class EventFilter:
+    """LangChain's include/exclude rule on names, run types and tags."""
+
+    __slots__ = ("exclude_names", "exclude_tags", "exclude_types", "include_names",
+                 "include_tags", "include_types", "selective")
+
+    def __init__(
+        self,
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+    ) -> None:
+        self.include_names = frozenset(include_names or ())
+        self.include_types = frozenset(include_types or ())
+        self.include_tags = frozenset(include_tags or ())
+        self.exclude_names = frozenset(exclude_names or ())
+        self.exclude_types = frozenset(exclude_types or ())
+        self.exclude_tags = frozenset(exclude_tags or ())
+        self.selective = bool(
+            self.include_names or self.include_types or self.include_tags
+            or self.exclude_names or self.exclude_types or self.exclude_tags
+        )
+
+    def __call__(self, name: str, run_type: str, tags: Sequence[str]) -> bool:
+        """True if an event with this name, type and tags passes."""
+        if not self.selective:
+            return True
+        include = not (self.include_names or self.include_types or self.include_tags)
+        if not include:
+            include = (
+                name in self.include_names
+                or run_type in self.include_types
+                or any(tag in self.include_tags for tag in tags)
+            )
+        return (
+            include
+            and name not in self.exclude_names
+            and run_type not in self.exclude_types
+            and not any(tag in self.exclude_tags for tag in tags)
+        )
+
+
+class _RunInfo:
+    __slots__ = ("base", "delivered", "kind")
+
+    def __init__(self, kind: str, base: dict[str, Any]) -> None:
+        self.kind = kind
+        self.base = base
+        self.delivered = False
+
+
+class EventSink(Listener):
+    """Turns run reports into event dicts and hands them to `put`."""
+
+    streams_tokens = True
+
+    def __init__(self, version: str, keep: EventFilter, put: Any) -> None:
+        self.version = version
+        self.keep = keep
+        self.put = put
+        self._runs: dict[int, _RunInfo] = {}
+
+    def _base(self, run: Run) -> dict[str, Any]:
+        return {
+            "name": run.name,
+            "run_id": str(run.id),
+            "tags": run.tags,
+            "metadata": run.metadata,
+            "parent_ids": run.parent_ids() if self.version == "v2" else [],
+        }
+
+    def _emit(self, event: str, base: dict[str, Any], data: dict[str, Any], run: Run) -> None:
+        self.put({"event": event, "data": data, **base}, run)
+
+    # -- listener hooks ----------------------------------------------------------------
+    def _run_start(self, run: Run) -> None:
+        if not self.keep(run.name, run.run_type, run.tags):
+            return
+        info = _RunInfo(run.run_type, self._base(run))
+        self._runs[id(run)] = info
+        data = {} if run.inputs is DEFERRED else {"input": run.inputs}
+        self._emit(f"on_{info.kind}_start", info.base, data, run)
+
+    def _run_chunk(self, run: Run, chunk: Any) -> None:
+        info = self._runs.get(id(run))
+        if info is None:
+            return
+        info.delivered = True
+        if info.kind == "llm" and self.version == "v2" and isinstance(chunk, str):
+            from runnel.outputs import GenerationChunk
+
+            chunk = GenerationChunk(text=chunk)
+        self._emit(f"on_{info.kind}_stream", info.base, {"chunk": chunk}, run)
+
+    def _run_end(self, run: Run) -> None:
+        info = self._runs.pop(id(run), None)
+        if info is None:
+            return
+        output = self._output(run, info)
+        if self.version == "v1":
+            if not info.delivered and run.parent is None and info.kind not in ("prompt",):
+                self._emit(f"on_{info.kind}_stream", info.base, {"chunk": output}, run)
+            data = {} if run.inputs is DEFERRED else {"input": run.inputs}
+            data["output"] = output
+        else:
+            data = {"output": output}
+            if run.inputs is not DEFERRED:
+                data["input"] = run.inputs
+        self._emit(f"on_{info.kind}_end", info.base, data, run)
+
+    def _run_error(self, run: Run) -> None:
+        info = self._runs.pop(id(run), None)
+        if info is None:
+            return
+        if info.kind == "tool" and self.version == "v2":
+            data: dict[str, Any] = {"error": run.error, "input": run.inputs}
+            if run.extra.get("tool_call_id") is not None:
+                data["tool_call_id"] = run.extra["tool_call_id"]
+            self._emit("on_tool_error", info.base, data, run)
+        elif self.version == "v1" and not isinstance(
+            run.error, (GeneratorExit, asyncio.CancelledError, _Stop)
+        ):
+            data = {} if run.inputs is DEFERRED else {"input": run.inputs}
+            data["output"] = None
+            self._emit(f"on_{info.kind}_end", info.base, data, run)
+
+    def _run_custom_event(self, run: Run, name: str, data: Any) -> None:
+        if self.version != "v2" or not self.keep(name, name, run.tags):
+            return
+        base = self._base(run)
+        base["name"] = name
+        self._emit("on_custom_event", base, data, run)
+
+    # -- output shapes -----------------------------------------------------------------
+    def _output(self, run: Run, info: _RunInfo) -> Any:
+        out = run.outputs
+        kind = info.kind
+        if kind not in ("chat_model", "llm", "retriever"):
+            return out
+        if kind == "retriever":
+            return {"documents": out} if self.version == "v1" else out
+        generations = getattr(out, "generations", None)
+        if generations is None:
+            return out
+        if self.version == "v2":
+            if kind == "chat_model":
+                return generations[0][0].message
+            return {"generations": [[g.model_dump() for g in gens] for gens in generations],
+                    "llm_output": out.llm_output}
+        if run.parent is None:  # v1 at the root: the plain streamed output
+            first = generations[0][0]
+            return first.message if kind == "chat_model" else first.text
+        return {**out.model_dump(), "run": None, "type": "LLMResult"} if kind == "llm" else {
+            "generations": [[{**g.model_dump(exclude={"message"}), "message": g.message}
+                             for g in gens] for gens in generations],
+            "llm_output": out.llm_output, "run": None, "type": "LLMResult",
+        }
+
+
+# -- the root-input rewrite (LangChain's contract, done on copies) ------------------------
+
+
+class _RootRewrite:
+    """The first event emitted carries the root input; that run's end event loses it."""
+
+    __slots__ = ("first_run", "input")
+
+    def __init__(self, input: Any) -> None:
+        self.input = input
+        self.first_run: str | None = None
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        if self.first_run is None:
+            self.first_run = event["run_id"]
+            if event["event"] != "on_custom_event":
+                return {**event, "data": {**event["data"], "input": self.input}}
+            return event
+        if event["run_id"] == self.first_run and event["event"].endswith("_end"):
+            data = {k: v for k, v in event["data"].items() if k != "input"}
+            return {**event, "data": data}
+        return event
+
+
+def _check_version(version: str) -> None:
+    if version not in VERSIONS:
+        raise ValueError(
+            f"unknown astream_events version {version!r}: supported versions are "
+            + ", ".join(repr(v) for v in VERSIONS)
+        )
+
+
+def _with_sink(config: RunnableConfig | None, sink: EventSink) -> RunnableConfig:
+    config = ensure_config(config)
+    config = config.copy()
+    config["callbacks"] = merge_callbacks(config.get("callbacks"), [sink])
+    return config
+
+
+class _AsyncChannel:
+    """Bounded hand-off from the producer task to the consumer, on one loop."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer: deque[dict[str, Any]] = deque()
+        self.limit = limit
+        self.loop = asyncio.get_running_loop()
+        self.thread = threading.get_ident()
+        self._reader: asyncio.Future[None] | None = None
+        self._writer: asyncio.Future[None] | None = None
+
+    def put(self, event: dict[str, Any], run: Run) -> None:
+        if threading.get_ident() != self.thread:
+            self.loop.call_soon_threadsafe(self._append, event)
+            return
+        self._append(event)
+        if len(self.buffer) >= self.limit and run.is_async:
+            run.defer(self._wait_space())
+
+    def _append(self, event: dict[str, Any]) -> None:
+        self.buffer.append(event)
+        self.wake_reader()
+
+    def wake_reader(self) -> None:
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+
+    async def _wait_space(self) -> None:
+        while len(self.buffer) >= self.limit:
+            self._writer = self.loop.create_future()
+            await self._writer
+
+    def take(self) -> dict[str, Any]:
+        event = self.buffer.popleft()
+        writer = self._writer
+        if writer is not None and not writer.done() and len(self.buffer) < self.limit // 2:
+            writer.set_result(None)
+        return event
+
+    async def wait(self) -> None:
+        self._reader = self.loop.create_future()
+        await self._reader
+        self._reader = None
+
+
+async def astream_events(
+    runnable: Any,
+    input: Any,
+    config: RunnableConfig | None = None,
+    *,
+    version: str = "v2",
+    include_names: Sequence[str] | None = None,
+    include_types: Sequence[str] | None = None,
+    include_tags: Sequence[str] | None = None,
+    exclude_names: Sequence[str] | None = None,
+    exclude_types: Sequence[str] | None = None,
+    exclude_tags: Sequence[str] | None = None,
+    buffer_size: int = BUFFER_SIZE,
+    **kwargs: Any,
+) -> AsyncIterator[dict[str, Any]]:
+    """Stream events from `runnable` run on `input` and from every run inside it.
+
+    Raises:
+        ValueError: an unknown `version`.
+        Exception: whatever the run raised, after the events produced before it.
+    """
+    _check_version(version)
+    keep = EventFilter(include_names, include_types, include_tags,
+                       exclude_names, exclude_types, exclude_tags)
+    channel = _AsyncChannel(buffer_size)
+    sink = EventSink(version, keep, channel.put)
+    run_config = _with_sink(config, sink)
+    rewrite = _RootRewrite(input)
+
+    async def produce() -> None:
+        try:
+            async with aclosing(runnable.astream(input, run_config, **kwargs)) as chunks:
+                async for _ in chunks:
+                    pass
+        finally:
+            channel.wake_reader()
+
+    async with aclosing(drive(produce(), channel)) as events:
+        async for event in events:
+            yield rewrite(event)
+
+
+async def drive(producer: Any, channel: _AsyncChannel) -> AsyncIterator[dict[str, Any]]:
+    """Run `producer` as a task and yield what it puts in `channel`, as it comes.
+
+    The producer's exception is raised after everything it put before failing.
+    Leaving early cancels the producer and waits for it to finish.
+    """
+    task = asyncio.ensure_future(producer)
+    try:
+        while True:
+            if channel.buffer:
+                yield channel.take()
+                continue
+            if task.done():
+                task.result()
+                return
+            await channel.wait()
+    finally:
+        if not task.done():
+            task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):
+            pass
+
+
+_CLOSED = object()
+
+
+class _Stop(BaseException):
+    """Raised inside a `stream_events` producer thread once the consumer has left."""
+
+
+def stream_events(
+    runnable: Any,
+    input: Any,
+    config: RunnableConfig | None = None,
+    *,
+    version: str = "v2",
+    include_names: Sequence[str] | None = None,
+    include_types: Sequence[str] | None = None,
+    include_tags: Sequence[str] | None = None,
+    exclude_names: Sequence[str] | None = None,
+    exclude_types: Sequence[str] | None = None,
+    exclude_tags: Sequence[str] | None = None,
+    buffer_size: int = BUFFER_SIZE,
+    **kwargs: Any,
+) -> Iterator[dict[str, Any]]:
+    """Synchronous `astream_events`: the run goes on in a worker thread.
+
+    Raises:
+        ValueError: an unknown `version`.
+        Exception: whatever the run raised, after the events produced before it.
+    """
+    _check_version(version)
+    keep = EventFilter(include_names, include_types, include_tags,
+                       exclude_names, exclude_types, exclude_tags)
+    events: queue.Queue[Any] = queue.Queue(maxsize=buffer_size)
+    stopped = threading.Event()
+
+    def put(event: dict[str, Any], run: Run) -> None:
+        while True:
+            if stopped.is_set():
+                raise _Stop
+            try:
+                events.put(event, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    sink = EventSink(version, keep, put)
+    run_config = _with_sink(config, sink)
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for _ in runnable.stream(input, run_config, **kwargs):
+                if stopped.is_set():
+                    break
+        except _Stop:
+            pass
+        except BaseException as exc:
+            failure.append(exc)
+        finally:
+            while True:
+                try:
+                    events.put(_CLOSED, timeout=0.05)
+                    break
+                except queue.Full:
+                    if stopped.is_set():
+                        break
+
+    return _consume_thread(produce, events, stopped, failure, _RootRewrite(input))
+
+
+def _consume_thread(
+    produce: Any,
+    events: queue.Queue[Any],
+    stopped: threading.Event,
+    failure: list[BaseException],
+    rewrite: _RootRewrite,
+) -> Iterator[dict[str, Any]]:
+    import contextvars
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,),
+                              name="runnel-stream-events", daemon=True)
+    thread.start()
+    try:
+        while True:
+            event = events.get()
+            if event is _CLOSED:
+                break
+            yield rewrite(event)
+        if failure:
+            raise failure[0]
+    finally:
+        stopped.set()
+        while thread.is_alive():
+            try:
+                events.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
