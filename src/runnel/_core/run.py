@@ -320,6 +320,8 @@ def start_run(
     )
     if local_handlers:
         run.extra["_local"] = tuple(local_handlers)
+    if "run_name" in config:
+        run.extra["run_name"] = config["run_name"]
     run.start()
     return run
 

@@ -166,12 +166,14 @@ class BaseCallbackHandler(Listener):
             self._call(run, "on_chain_start", serialized, inputs, metadata=meta,
                        run_type=_CHAIN_TYPES[kind], name=run.name, **ids)
         elif kind == "chat_model":
+            # As langchain-core: models get `name` only when the config sets run_name.
             if not self.ignore_chat_model:
                 self._call(run, "on_chat_model_start", serialized, run.inputs["messages"],
-                           metadata=meta, name=run.name, **_model_kwargs(run), **ids)
+                           metadata=meta, name=run.extra.get("run_name"),
+                           **_model_kwargs(run), **ids)
         elif kind == "llm":
             self._call(run, "on_llm_start", serialized, run.inputs["prompts"], metadata=meta,
-                       name=run.name, **_model_kwargs(run), **ids)
+                       name=run.extra.get("run_name"), **_model_kwargs(run), **ids)
         elif kind == "retriever":
             self._call(run, "on_retriever_start", serialized, run.inputs["query"], metadata=meta,
                        name=run.name, **ids)

@@ -12,7 +12,8 @@ rest and report runs (only when someone listens):
 `_stream`, else yields `invoke`'s result as one chunk. `transform` uses `_transform`,
 else folds its input with `+` (a streaming barrier) and streams that. The async
 methods use async hooks natively; sync hooks run inline when the class declares them
-cheap (`_sync_is_cheap`), else in a worker thread.
+cheap (`_sync_is_cheap`), else in a worker thread. A class may keep its stream hooks
+under other names (`_stream_hook`, `_astream_hook`); language models do.
 
 A subclass written LangChain-style, overriding the public `invoke` (and maybe
 `ainvoke`/`stream`), gets the other methods from it the same way.
@@ -33,6 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from runnel._core.fold import Accumulator
@@ -85,10 +87,18 @@ class Runnable(Generic[Input, Output]):
     # inline instead of in a worker thread.
     _sync_is_cheap: ClassVar[bool] = False
     _native: ClassVar[frozenset[str]] = frozenset()
+    # The attribute names of the whole-input stream hooks. Language models move them
+    # elsewhere: LangChain's model API already uses `_stream`/`_astream` for the
+    # provider's own hooks, with another signature.
+    _stream_hook: ClassVar[str] = "_stream"
+    _astream_hook: ClassVar[str] = "_astream"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._native = frozenset(h for h in _HOOKS if getattr(cls, h) is not getattr(Runnable, h))
+        where = {"_stream": cls._stream_hook, "_astream": cls._astream_hook}
+        cls._native = frozenset(
+            h for h in _HOOKS if getattr(cls, where.get(h, h)) is not getattr(Runnable, h)
+        )
 
     # -- hooks (implementations override some of these) ------------------------------
     def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
@@ -97,10 +107,12 @@ class Runnable(Generic[Input, Output]):
     async def _ainvoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
         raise NotImplementedError
 
-    def _stream(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Iterator[Any]:
+    # `_stream(input, config, **kwargs)` and `_astream` (same arguments) are typed loosely:
+    # language models define methods of these names with LangChain's provider signature.
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         raise NotImplementedError
 
-    def _astream(self, input: Any, config: RunnableConfig, **kwargs: Any) -> AsyncIterator[Any]:
+    def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         raise NotImplementedError
 
     def _transform(
@@ -216,7 +228,7 @@ class Runnable(Generic[Input, Output]):
                 chunks = (
                     self._transform(iter((input,)), cfg, **kwargs)
                     if "_transform" in native
-                    else self._stream(input, cfg, **kwargs)
+                    else getattr(self, self._stream_hook)(input, cfg, **kwargs)
                 )
                 for chunk in chunks:
                     if run is not None:
@@ -327,7 +339,7 @@ class Runnable(Generic[Input, Output]):
         if not _listening(config):
             cfg = child_config(config, None)
             if chunks is None:
-                return self._stream(input, cfg, **kwargs)
+                return cast(Iterator[Any], getattr(self, self._stream_hook)(input, cfg, **kwargs))
             return self._transform(chunks, cfg, **kwargs)
         return self._traced_run(config, kwargs, input, chunks)
 
@@ -347,8 +359,10 @@ class Runnable(Generic[Input, Output]):
             chunks = _prepend(first, chunks) if first is not _END else iter(())
         run = self._start(config, input, False, kwargs)
         cfg = child_config(config, run)
-        it = self._stream(input, cfg, **kwargs) if chunks is None else self._transform(
-            chunks, cfg, **kwargs
+        it = (
+            getattr(self, self._stream_hook)(input, cfg, **kwargs)
+            if chunks is None
+            else self._transform(chunks, cfg, **kwargs)
         )
         if run is None:
             yield from it
@@ -408,11 +422,13 @@ class Runnable(Generic[Input, Output]):
         """The best async stream this class offers for a whole input (no reporting)."""
         native = self._native
         if "_astream" in native:
-            return self._astream(input, config, **kwargs)
+            return cast(
+                AsyncIterator[Any], getattr(self, self._astream_hook)(input, config, **kwargs)
+            )
         if "_atransform" in native:
             return self._atransform(aiter_of(input), config, **kwargs)
         if "_stream" in native:
-            it = self._stream(input, config, **kwargs)
+            it = getattr(self, self._stream_hook)(input, config, **kwargs)
         else:
             it = self._transform(iter((input,)), config, **kwargs)
         return _aiter_inline(it) if self._sync_is_cheap else aiter_sync(it)
@@ -469,6 +485,10 @@ class Runnable(Generic[Input, Output]):
             try:
                 if run.has_pending:
                     await run.adrain()
+                if inputs is not None:
+                    # A step fed by a stream lets concurrent siblings start too, so
+                    # runs start in the same order as langchain-core's.
+                    await anyio.lowlevel.checkpoint()
                 async for chunk in it:
                     run.chunk(chunk)
                     if run.has_pending:
@@ -882,8 +902,9 @@ async def _sync_transform_in_thread(
     """Run a blocking sync transform in worker threads, fed from an async stream."""
     async with aclosing(chunks):  # type: ignore[type-var]
         out = await anyio.to_thread.run_sync(lambda: transform(SyncBridge(chunks)))
-        async for item in aiter_sync(out):
-            yield item
+        async with aclosing(aiter_sync(out)) as items:
+            async for item in items:
+                yield item
 
 
 async def _adrain_shielded(run: Run) -> None:

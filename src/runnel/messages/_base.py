@@ -1,0 +1,220 @@
+"""The message base classes, chunk addition, and the dict form of messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, ClassVar, Self, TypeVar, cast
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from runnel.messages._merge import CONCAT, METADATA, merge_contents, merge_dicts
+
+__all__ = [
+    "BaseMessage",
+    "BaseMessageChunk",
+    "MessageContent",
+    "construct",
+    "merge_message_chunks",
+    "message_to_dict",
+    "messages_to_dict",
+]
+
+MessageContent = str | list[str | dict[str, Any]]
+"""Message content: a string, or a list of strings and content blocks (dicts with a `type`)."""
+
+_GENERATED_ID_PREFIXES = ("lc_", "run-")
+_ALWAYS_SHOWN = frozenset({"content", "additional_kwargs", "response_metadata"})
+_WIDTH = 80
+
+
+class BaseMessage(BaseModel):
+    """A message in a conversation: content plus provider data.
+
+    Attributes:
+        content: A string, or a list of strings and content blocks.
+        additional_kwargs: Provider payload that has no field of its own (e.g. reasoning text).
+        response_metadata: Provider data about the response (model name, finish reason...).
+        type: The message kind; each subclass fixes it.
+        name: An optional name for the author.
+        id: An optional identifier, usually the provider's.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    content: MessageContent
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict)
+    response_metadata: dict[str, Any] = Field(default_factory=dict)
+    type: str
+    name: str | None = None
+    id: str | None = Field(default=None, coerce_numbers_to_str=True)
+
+    _title: ClassVar[str] = "Message"
+
+    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+        """Create a message; `content` may be given positionally."""
+        super().__init__(content=content, **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The text of the message: string content, or its string and text blocks joined."""
+        content = self.content
+        if isinstance(content, str):
+            return content
+        return "".join(
+            block if isinstance(block, str) else block.get("text") or ""
+            for block in content
+            if isinstance(block, str) or block.get("type") == "text"
+        )
+
+    def pretty_repr(self, html: bool = False) -> str:
+        """Render the message for people: a title bar, then the content.
+
+        Args:
+            html: Show the title in bold (ANSI escape codes, as in notebooks).
+        """
+        title = f" {self._title} "
+        if html:
+            title = f" \x1b[1m{self._title}\x1b[0m "
+        left = (_WIDTH - len(self._title) - 2) // 2
+        right = _WIDTH - len(self._title) - 2 - left
+        lines = ["=" * left + title + "=" * right]
+        if self.name is not None:
+            lines.append(f"Name: {self.name}")
+        lines.extend(("", str(self.content)))
+        lines.extend(self._pretty_details())
+        return "\n".join(lines)
+
+    def pretty_print(self) -> None:
+        """Print `pretty_repr()`."""
+        print(self.pretty_repr())
+
+    def _pretty_details(self) -> list[str]:
+        return []
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, field in type(self).model_fields.items():
+            if name == "type":
+                continue
+            value = getattr(self, name)
+            if name in _ALWAYS_SHOWN or value != field.get_default(call_default_factory=True):
+                yield name, value
+
+
+_ChunkT = TypeVar("_ChunkT", bound="BaseMessageChunk")
+
+
+class BaseMessageChunk(BaseMessage):
+    """A piece of a streamed message; pieces of the same class add up with `+`."""
+
+    @classmethod
+    def _merge_many(cls, chunks: Sequence[Self]) -> Self:
+        """Add up chunks of this class in one pass (used when folding a stream)."""
+        return merge_message_chunks(chunks)
+
+    def __add__(self, other: object) -> Self:
+        """Add a chunk (or a list of chunks) of the same class; see `merge_message_chunks`."""
+        if isinstance(other, BaseMessageChunk):
+            return merge_message_chunks((self, cast(Self, other)))
+        if isinstance(other, list | tuple) and all(isinstance(o, BaseMessageChunk) for o in other):
+            return merge_message_chunks((self, *cast("list[Self]", other)))
+        return NotImplemented
+
+    @classmethod
+    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+        """Merge the fields of `chunks` (all of class `cls`), in field order.
+
+        Subclasses extend the dict with their own fields; this runs per token, so it loops
+        once and keeps the all-text case on a fast path.
+        """
+        contents: list[MessageContent] = []
+        kwargs: list[dict[str, Any]] = []
+        metadata: list[dict[str, Any]] = []
+        all_text = True
+        name = id_ = None
+        for chunk in chunks:
+            values = chunk.__dict__
+            content = values["content"]
+            contents.append(content)
+            if all_text and type(content) is not str:
+                all_text = False
+            if values["additional_kwargs"]:
+                kwargs.append(values["additional_kwargs"])
+            if values["response_metadata"]:
+                metadata.append(values["response_metadata"])
+            if name is None and values["name"]:
+                name = values["name"]
+            new_id = values["id"]
+            if new_id and (id_ is None or (_generated(id_) and not _generated(new_id))):
+                id_ = new_id
+        text = "".join(cast("list[str]", contents)) if all_text else None
+        return {
+            "content": text if text is not None else merge_contents(contents),
+            "additional_kwargs": merge_dicts(kwargs, CONCAT, "additional_kwargs") if kwargs else {},
+            "response_metadata": (
+                merge_dicts(metadata, METADATA, "response_metadata") if metadata else {}
+            ),
+            "type": chunks[0].type,
+            "name": name if name is not None else chunks[0].name,
+            "id": id_,
+        }
+
+
+def merge_message_chunks(chunks: Sequence[_ChunkT]) -> _ChunkT:
+    """Add up message chunks of one class in a single pass, in time linear in their size.
+
+    Equal to ``chunks[0] + chunks[1] + ...``, but joins every string once and parses each
+    tool call's arguments once. The merge rules per field are in `runnel.messages._merge`; the
+    ``id`` is the first provider id (ids starting with ``lc_`` or ``run-`` are generated ones),
+    else the first id.
+
+    Raises:
+        ValueError: if `chunks` is empty, or chunks disagree on a field that must be equal
+            (a tool message's `tool_call_id`, a chat message's `role`).
+        TypeError: if the chunks are not all of the same class, or a field holds values of
+            different kinds.
+    """
+    if not chunks:
+        raise ValueError("merge_message_chunks() needs at least one chunk.")
+    cls: type[_ChunkT] = type(chunks[0])
+    for chunk in chunks:
+        if type(chunk) is not cls:
+            raise TypeError(
+                f"Cannot add {type(chunk).__name__} to {cls.__name__}: "
+                "only chunks of the same message class add up."
+            )
+    if len(chunks) == 1:
+        return chunks[0]
+    return construct(cls, cls._merge_fields(chunks))
+
+
+def message_to_dict(message: BaseMessage) -> dict[str, Any]:
+    """Turn a message into ``{"type": ..., "data": {...}}`` (see `messages_from_dict`)."""
+    return {"type": message.type, "data": message.model_dump()}
+
+
+def messages_to_dict(messages: Iterable[BaseMessage]) -> list[dict[str, Any]]:
+    """Turn messages into dicts with `message_to_dict`."""
+    return [message_to_dict(message) for message in messages]
+
+
+def _generated(id_: str) -> bool:
+    return id_.startswith(_GENERATED_ID_PREFIXES)
+
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def construct(cls: type[_ModelT], fields: dict[str, Any]) -> _ModelT:
+    """Build a model from valid values of all its fields, in field order, without validation.
+
+    What `model_construct` does, minus its per-field bookkeeping (7x faster): chunk addition
+    runs per token. Package-internal (also used by `runnel.outputs`).
+    """
+    model = _new(cls)
+    _set(model, "__dict__", fields)
+    _set(model, "__pydantic_fields_set__", set(fields))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model

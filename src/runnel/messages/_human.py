@@ -1,0 +1,33 @@
+"""Messages written by the user."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from runnel.messages._base import BaseMessage, BaseMessageChunk, MessageContent
+
+__all__ = ["HumanMessage", "HumanMessageChunk"]
+
+
+class HumanMessage(BaseMessage):
+    """A message written by the user."""
+
+    type: Literal["human"] = "human"
+
+    _title: ClassVar[str] = "Human Message"
+
+    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+        """Create a message; `content` may be given positionally."""
+        super().__init__(content, **kwargs)
+
+
+class HumanMessageChunk(HumanMessage, BaseMessageChunk):
+    """A piece of a streamed `HumanMessage`."""
+
+    type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]
+
+    _title: ClassVar[str] = "Human Message Chunk"
+
+    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+        """Create a message; `content` may be given positionally."""
+        super().__init__(content, **kwargs)
