@@ -13,6 +13,7 @@ from runnel.runnables._recovery import (
     arecover_stream,
     recover_stream,
 )
+from runnel.runnables._utils import aclosing
 
 __all__ = ["RunnableWithFallbacks"]
 
@@ -21,8 +22,9 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
     """Runs `runnable`; on an exception in `exceptions_to_handle`, the next fallback.
 
     With `exception_key`, the input must be a dict and each later attempt gets the
-    previous exception under that key. Streams fall back until their first chunk; a
-    handled failure after it raises `StreamInterrupted` carrying the partial output.
+    previous exception under that key. When every one fails, the first error is
+    raised. Streams fall back until their first chunk; a handled failure after it
+    raises `StreamInterrupted` carrying the partial output.
     """
 
     def __init__(
@@ -52,40 +54,52 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
     def OutputType(self) -> Any:  # noqa: N802
         return self.runnable.OutputType
 
-    def _input_for(self, input: Any, error: BaseException | None) -> Any:
-        if self.exception_key is None or error is None:
-            return input
-        if not isinstance(input, dict):
-            raise TypeError(
+    def _check_input(self, input: Any) -> None:
+        if self.exception_key is not None and not isinstance(input, dict):
+            raise _NotADictError(
                 f"with exception_key={self.exception_key!r} the input must be a dict, "
                 f"got {type(input).__name__}"
             )
-        return {**input, self.exception_key: error}
+
+    def _input_for(self, input: Any, errors: list[Exception]) -> Any:
+        if self.exception_key is None or not errors:
+            return input
+        self._check_input(input)
+        return {**input, self.exception_key: errors[-1]}
+
+    def _handled(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.exceptions_to_handle) and not isinstance(exc, _NotADictError)
 
     def _handles(self, exc: BaseException, attempt: int) -> bool:
-        return isinstance(exc, self.exceptions_to_handle) and attempt < len(self.runnables)
+        return self._handled(exc) and attempt < len(self.runnables)
+
+    def _all_failed(self, exc: BaseException, errors: list[Exception]) -> bool:
+        """True when `exc` is the last runnable's handled failure (raise the first one)."""
+        return len(errors) == len(self.runnables) and exc is errors[-1] and self._handled(exc)
 
     def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
-        error: BaseException | None = None
-        for attempt, runnable in enumerate(self.runnables, 1):
+        self._check_input(input)
+        errors: list[Exception] = []
+        for runnable in self.runnables:
             try:
-                return runnable.invoke(self._input_for(input, error), config, **kwargs)
+                return runnable.invoke(self._input_for(input, errors), config, **kwargs)
             except Exception as exc:
-                if not self._handles(exc, attempt):
+                if not self._handled(exc):
                     raise
-                error = exc
-        raise AssertionError("unreachable")  # pragma: no cover
+                errors.append(exc)
+        raise errors[0]
 
     async def _ainvoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
-        error: BaseException | None = None
-        for attempt, runnable in enumerate(self.runnables, 1):
+        self._check_input(input)
+        errors: list[Exception] = []
+        for runnable in self.runnables:
             try:
-                return await runnable.ainvoke(self._input_for(input, error), config, **kwargs)
+                return await runnable.ainvoke(self._input_for(input, errors), config, **kwargs)
             except Exception as exc:
-                if not self._handles(exc, attempt):
+                if not self._handled(exc):
                     raise
-                error = exc
-        raise AssertionError("unreachable")  # pragma: no cover
+                errors.append(exc)
+        raise errors[0]
 
     def _transform(
         self, chunks: Iterator[Any], config: RunnableConfig, **kwargs: Any
@@ -98,17 +112,25 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
             if self.exception_key is None or not errors:
                 return runnable.transform(replay(attempt), config, **kwargs)
             return runnable.stream(
-                self._input_for(_fold(replay(attempt)), errors[-1]), config, **kwargs
+                self._input_for(_fold(replay(attempt)), errors), config, **kwargs
             )
 
         def on_failure(exc: Exception, attempt: int) -> bool:
             errors.append(exc)
             return self._handles(exc, attempt)
 
+        delivered = False
         try:
-            yield from recover_stream(open_attempt, on_failure)
+            for chunk in recover_stream(open_attempt, on_failure):
+                delivered = True
+                yield chunk
+            return
+        except Exception as exc:
+            if delivered or not self._all_failed(exc, errors):
+                raise
         finally:
             replay.close()
+        raise errors[0]
 
     async def _atransform(
         self, chunks: AsyncIterator[Any], config: RunnableConfig, **kwargs: Any
@@ -118,10 +140,10 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
 
         async def folded(attempt: int) -> AsyncIterator[Any]:
             value = await _afold(replay(attempt))
-            async for chunk in runnable_for(attempt).astream(
-                self._input_for(value, errors[-1]), config, **kwargs
-            ):
-                yield chunk
+            stream = runnable_for(attempt).astream(self._input_for(value, errors), config, **kwargs)
+            async with aclosing(stream) as chunks:  # type: ignore[type-var]
+                async for chunk in chunks:
+                    yield chunk
 
         def runnable_for(attempt: int) -> Runnable[Any, Any]:
             return self.runnables[attempt - 1]
@@ -135,11 +157,23 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
             errors.append(exc)
             return self._handles(exc, attempt)
 
+        delivered = False
         try:
-            async for chunk in arecover_stream(open_attempt, on_failure):
-                yield chunk
+            async with aclosing(arecover_stream(open_attempt, on_failure)) as chunks:
+                async for chunk in chunks:
+                    delivered = True
+                    yield chunk
+            return
+        except Exception as exc:
+            if delivered or not self._all_failed(exc, errors):
+                raise
         finally:
             await replay.aclose()
+        raise errors[0]
+
+
+class _NotADictError(TypeError):
+    """The input cannot carry the exception under `exception_key` (never handled)."""
 
 
 def _fold(chunks: Iterator[Any]) -> Any:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
-from runnel._core.fold import AddableDict
+from runnel._core.fold import Accumulator, AddableDict
 from runnel._core.run import step_config
 from runnel.runnables._config import RunnableConfig
 from runnel.runnables._parallel import RunnableParallel
-from runnel.runnables._protocol import Runnable
+from runnel.runnables._protocol import Runnable, run_in_context
 from runnel.runnables._tee import AsyncTee, Tee
-from runnel.runnables._utils import aclosing, close
+from runnel.runnables._utils import accepts_param, aclosing, close
 
 __all__ = ["RunnableAssign", "RunnablePassthrough", "RunnablePick"]
 
@@ -19,16 +21,28 @@ __all__ = ["RunnableAssign", "RunnablePassthrough", "RunnablePick"]
 class RunnablePassthrough(Runnable[Any, Any]):
     """Passes its input through unchanged, chunk by chunk.
 
-    With `func`, also calls `func(input)` (or `func(input, config)`) for its effect.
+    With `func` (or `afunc` for the async paths), also calls `func(input)` (or
+    `func(input, config=config)`) with the whole input, for its effect. An async
+    function given as `func` is used as `afunc`.
     """
 
     _sync_is_cheap = True
 
     def __init__(
-        self, func: Callable[..., Any] | None = None, *, name: str | None = None
+        self,
+        func: Callable[..., Any] | None = None,
+        afunc: Callable[..., Awaitable[Any]] | None = None,
+        *,
+        name: str | None = None,
     ) -> None:
+        if func is not None and inspect.iscoroutinefunction(func):
+            if afunc is not None:
+                raise TypeError("func is async: pass the sync version as func, async as afunc")
+            func, afunc = None, func
         self.func = func
+        self.afunc = afunc
         self.name = name
+        self._takes_config = {f: accepts_param(f, "config") for f in (func, afunc) if f}
 
     def __repr__(self) -> str:
         return "RunnablePassthrough()"
@@ -38,39 +52,61 @@ class RunnablePassthrough(Runnable[Any, Any]):
         """A step that passes a dict through and adds keys computed from it."""
         return RunnableAssign(RunnableParallel(kwargs))
 
+    def _call(self, func: Callable[..., Any], value: Any, config: RunnableConfig) -> Any:
+        if self._takes_config[func]:
+            return run_in_context(config, partial(func, config=config), value)
+        return run_in_context(config, func, value)
+
+    def _sync_func(self) -> Callable[..., Any] | None:
+        if self.func is None and self.afunc is not None:
+            raise TypeError(f"{self.get_name()} only has an async function: use ainvoke/astream")
+        return self.func
+
+    async def _acall(self, value: Any, config: RunnableConfig) -> None:
+        if self.afunc is not None:
+            await self._call(self.afunc, value, config)
+        elif self.func is not None:
+            result = self._call(self.func, value, config)
+            if inspect.isawaitable(result):
+                await result
+
     def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
-        if self.func is not None:
-            self.func(input)
+        func = self._sync_func()
+        if func is not None:
+            self._call(func, input, config)
+        return input
+
+    async def _ainvoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
+        await self._acall(input, config)
         return input
 
     def _transform(
         self, chunks: Iterator[Any], config: RunnableConfig, **kwargs: Any
     ) -> Iterator[Any]:
+        func = self._sync_func()
+        acc = Accumulator()
         try:
-            if self.func is None:
-                yield from chunks
-                return
-            acc = None
             for chunk in chunks:
-                acc = chunk if acc is None else acc + chunk
+                if func is not None:
+                    acc.add(chunk)
                 yield chunk
-            self.func(acc)
         finally:
             close(chunks)
+        if func is not None and not acc.empty:
+            self._call(func, acc.value(), config)
 
     async def _atransform(
         self, chunks: AsyncIterator[Any], config: RunnableConfig, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        acc = None
+        calls = self.func is not None or self.afunc is not None
+        acc = Accumulator()
         async with aclosing(chunks):  # type: ignore[type-var]
             async for chunk in chunks:
-                if self.func is not None:
-                    acc = chunk if acc is None else acc + chunk
+                if calls:
+                    acc.add(chunk)
                 yield chunk
-        if self.func is not None:
-            result = self.func(acc)
-            if hasattr(result, "__await__"):
-                await result
+        if calls and not acc.empty:
+            await self._acall(acc.value(), config)
 
 
 class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
@@ -126,6 +162,7 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
             yield from mapped
         finally:
             close(mapped)
+            close(to_mapper)  # the mapper may never have started reading it
             close(passthrough)
 
     async def _atransform(
@@ -135,7 +172,8 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         tee = AsyncTee(chunks, 2)
         passthrough, to_mapper = tee.branches
         mapped = self.mapper.atransform(to_mapper, step_config(config, ""))
-        async with aclosing(mapped), aclosing(passthrough):  # type: ignore[type-var]
+        # The mapper may never have started reading `to_mapper`: close it too.
+        async with aclosing(to_mapper), aclosing(mapped), aclosing(passthrough):  # type: ignore[type-var]
             async for chunk in passthrough:
                 self._check(chunk)
                 kept = AddableDict({k: v for k, v in chunk.items() if k not in keys})

@@ -19,6 +19,7 @@ from runnel.runnables._recovery import (
     arecover_stream,
     recover_stream,
 )
+from runnel.runnables._utils import aclosing
 
 __all__ = ["RunnableRetry"]
 
@@ -125,17 +126,29 @@ class RunnableRetry(RunnableBinding):
     ) -> Iterator[Any]:
         kw = {**self.kwargs, **kwargs}
         replay = Replay(input)
-        return recover_stream(
-            lambda n: self.bound.transform(replay(n), self._attempt_config(config, n), **kw),
-            self._on_failure,
-        )
+        try:
+            yield from recover_stream(
+                lambda n: self.bound.transform(replay(n), self._attempt_config(config, n), **kw),
+                self._on_failure,
+            )
+        finally:
+            replay.close()
 
-    def atransform(
+    async def atransform(
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
         kw = {**self.kwargs, **kwargs}
         replay = AsyncReplay(input)
-        return arecover_stream(
-            lambda n: self.bound.atransform(replay(n), self._attempt_config(config, n), **kw),
-            self._aon_failure,
-        )
+        try:
+            async with aclosing(
+                arecover_stream(
+                    lambda n: self.bound.atransform(
+                        replay(n), self._attempt_config(config, n), **kw
+                    ),
+                    self._aon_failure,
+                )
+            ) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+        finally:
+            await replay.aclose()

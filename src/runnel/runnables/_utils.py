@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing
 from typing import Any, TypeVar
@@ -46,15 +47,30 @@ def _next_or_done(it: Iterator[T]) -> T | object:
 
 
 async def aiter_sync(it: Iterator[T]) -> AsyncIterator[T]:
-    """Iterate a blocking sync iterator from async code, one worker-thread hop per item."""
+    """Iterate a blocking sync iterator from async code, one worker-thread hop per item.
+
+    Closing waits for an item still being made: a task cancelled while a worker
+    thread runs `next(it)` leaves that thread running, and `it` can only be closed
+    once it returns.
+    """
+    busy = threading.Lock()
+
+    def step() -> T | object:
+        with busy:
+            return _next_or_done(it)
+
+    def finish() -> None:
+        with busy:
+            close(it)
+
     try:
         while True:
-            item = await anyio.to_thread.run_sync(_next_or_done, it)
+            item = await anyio.to_thread.run_sync(step)
             if item is _DONE:
                 return
             yield item  # type: ignore[misc]
     finally:
-        await anyio.to_thread.run_sync(close, it)
+        await anyio.to_thread.run_sync(finish)
 
 
 class SyncBridge(Iterator[T]):

@@ -1,0 +1,220 @@
+"""Benchmark workloads, written once against the contract's names.
+
+Run by `bench/run.py` under two interpreters: this checkout's (``--impl runnel``)
+and a scratch virtualenv with langchain-core (``--impl lc``). Prints one JSON
+object of figures (µs per token, µs per call, ...) on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import statistics
+import time
+from typing import Any
+
+N_TOKENS = 2000
+REPEAT = 5
+
+
+def load(impl: str) -> dict[str, Any]:
+    root = "runnel" if impl == "runnel" else "langchain_core"
+    names: dict[str, Any] = {}
+    for module, wanted in {
+        "prompts": ["ChatPromptTemplate"],
+        "output_parsers": ["StrOutputParser", "JsonOutputParser"],
+        "language_models": ["BaseChatModel"],
+        "messages": ["AIMessage", "AIMessageChunk"],
+        "outputs": ["ChatGeneration", "ChatGenerationChunk", "ChatResult"],
+    }.items():
+        mod = importlib.import_module(f"{root}.{module}")
+        for name in wanted:
+            names[name] = getattr(mod, name)
+    return names
+
+
+def token_model_class(ns: dict[str, Any]) -> Any:
+    """A chat model streaming a fixed token list natively (sync and async)."""
+    AIMessage, AIMessageChunk = ns["AIMessage"], ns["AIMessageChunk"]
+    ChatGeneration, ChatGenerationChunk = ns["ChatGeneration"], ns["ChatGenerationChunk"]
+    ChatResult = ns["ChatResult"]
+
+    class TokenChatModel(ns["BaseChatModel"]):  # type: ignore[misc, valid-type]
+        tokens: list[str]
+
+        @property
+        def _llm_type(self) -> str:
+            return "token-chat-model"
+
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                      **kwargs: Any) -> Any:
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(
+                content="".join(self.tokens)))])
+
+        async def _agenerate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                             **kwargs: Any) -> Any:
+            return self._generate(messages)
+
+        def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                    **kwargs: Any) -> Any:
+            last = len(self.tokens) - 1
+            for i, t in enumerate(self.tokens):
+                msg = AIMessageChunk(content=t, chunk_position="last") if i == last \
+                    else AIMessageChunk(content=t)
+                chunk = ChatGenerationChunk(message=msg)
+                if run_manager:
+                    run_manager.on_llm_new_token(t, chunk=chunk)
+                yield chunk
+
+        async def _astream(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                           **kwargs: Any) -> Any:
+            last = len(self.tokens) - 1
+            for i, t in enumerate(self.tokens):
+                msg = AIMessageChunk(content=t, chunk_position="last") if i == last \
+                    else AIMessageChunk(content=t)
+                chunk = ChatGenerationChunk(message=msg)
+                if run_manager:
+                    await run_manager.on_llm_new_token(t, chunk=chunk)
+                yield chunk
+
+    return TokenChatModel
+
+
+def best(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def timed(fn: Any, repeat: int = REPEAT) -> float:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return best(out)
+
+
+def atimed(factory: Any, repeat: int = REPEAT) -> float:
+    async def main() -> float:
+        out = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            await factory()
+            out.append(time.perf_counter() - t)
+        return best(out)
+
+    return asyncio.run(main())
+
+
+def plain_generators(n: int) -> float:
+    """The same string work with bare generators: format, stream tokens, pass through."""
+    tokens = ["tok"] * n
+
+    def prompt(x: dict[str, str]) -> str:
+        return f"tell me a joke about {x['topic']}"
+
+    def model(text: str):  # type: ignore[no-untyped-def]
+        yield from tokens
+
+    def parser(chunks):  # type: ignore[no-untyped-def]
+        for c in chunks:
+            yield c
+
+    def run() -> None:
+        for _ in parser(model(prompt({"topic": "x"}))):
+            pass
+
+    return timed(run) / n * 1e6
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--impl", choices=("runnel", "lc"), required=True)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    n = 500 if args.quick else N_TOKENS
+    ns = load(args.impl)
+    Model = token_model_class(ns)
+    prompt = ns["ChatPromptTemplate"].from_template("tell me a joke about {topic}")
+    chain = prompt | Model(tokens=["tok"] * n) | ns["StrOutputParser"]()
+    small = prompt | Model(tokens=["a", "b", "c"]) | ns["StrOutputParser"]()
+    inp = {"topic": "x"}
+    res: dict[str, float] = {}
+
+    res["plain generators, µs/token"] = plain_generators(n)
+    res["stream, µs/token"] = timed(lambda: [None for _ in chain.stream(inp)]) / n * 1e6
+
+    async def astream() -> None:
+        async for _ in chain.astream(inp):
+            pass
+
+    res["astream, µs/token"] = atimed(astream) / n * 1e6
+
+    calls = 200 if args.quick else 1000
+    res["invoke (3 tokens), µs/call"] = timed(
+        lambda: [small.invoke(inp) for _ in range(calls)]) / calls * 1e6
+
+    async def ainvoke() -> None:
+        for _ in range(calls):
+            await small.ainvoke(inp)
+
+    res["ainvoke (3 tokens), µs/call"] = atimed(ainvoke) / calls * 1e6
+
+    async def abatch() -> None:
+        await small.abatch([inp] * 1000)
+
+    res["abatch of 1000, µs/item"] = atimed(abatch, 3) / 1000 * 1e6
+
+    async def events(**kw: Any) -> None:
+        async for _ in chain.astream_events(inp, version="v2", **kw):
+            pass
+
+    res["astream_events v2, µs/token"] = atimed(events) / n * 1e6
+    res["astream_events v2 all filtered out, µs/token"] = atimed(
+        lambda: events(include_names=["nothing"])) / n * 1e6
+
+    async def log() -> None:
+        async for _ in chain.astream_log(inp):
+            pass
+
+    res["astream_log, µs/token"] = atimed(log, 3) / n * 1e6
+
+    concurrent = 50 if args.quick else 200
+    many = prompt | Model(tokens=["tok"] * 200) | ns["StrOutputParser"]()
+
+    async def fan() -> None:
+        async def one() -> None:
+            async for _ in many.astream_events(inp, version="v2"):
+                pass
+        await asyncio.gather(*(one() for _ in range(concurrent)))
+
+    elapsed = atimed(fan, 3)
+    res[f"{concurrent} concurrent event streams, tokens/s"] = concurrent * 200 / elapsed
+
+    # Structured output: an N-byte JSON document in 4-character chunks.
+    def json_doc(size: int) -> str:
+        items, text = [], ""
+        i = 0
+        while len(text) < size:
+            items.append({"name": f"item {i}", "value": i * 7, "tags": ["a", "b"]})
+            i += 1
+            if i % 50 == 0:
+                text = json.dumps({"items": items})
+        return json.dumps({"items": items})
+
+    for label, size in (("20KB", 20_000), ("80KB", 80_000)):
+        doc = json_doc(size)
+        pieces = [doc[i:i + 4] for i in range(0, len(doc), 4)]
+        jchain = Model(tokens=pieces) | ns["JsonOutputParser"]()
+        res[f"JSON {label} in 4-char chunks, ms"] = timed(
+            lambda jchain=jchain: [None for _ in jchain.stream("q")], 1 if size > 50_000 else 3
+        ) * 1e3
+    res["JSON 80KB/20KB time ratio"] = (
+        res["JSON 80KB in 4-char chunks, ms"] / res["JSON 20KB in 4-char chunks, ms"]
+    )
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
