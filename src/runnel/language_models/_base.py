@@ -248,6 +248,7 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
         raise NotImplementedError
 
     def _lm_chunk_stream(self, call: _Call, keep: bool) -> _ChunkStream:
+        """The chunk core for one call (`keep`: remember the chunks for `result`)."""
         raise NotImplementedError
 
     def _lm_whole(self, call: _Call) -> Any:
@@ -259,16 +260,20 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
         raise NotImplementedError
 
     def _lm_cache_prompt(self, input: Any) -> str:
+        """The prompt half of a cache key."""
         raise NotImplementedError
 
     def _lm_from_generations(self, generations: Sequence[Generation]) -> Any:
+        """The answer stored in a cache entry."""
         raise NotImplementedError
 
     def _lm_to_generations(self, output: Any) -> list[Generation]:
+        """The cache entry for an answer."""
         raise NotImplementedError
 
     @classmethod
     def _lm_provider(cls) -> str:
+        """The default ``ls_provider``, from the class name."""
         return cls.__name__.lower()
 
     # -- parameters ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from collections.abc import (
     Sequence,
 )
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
 import anyio
 import anyio.lowlevel
@@ -147,12 +147,12 @@ class Runnable(Generic[Input, Output]):
         return base
 
     @property
-    def InputType(self) -> Any:  # noqa: N802 - LangChain's name
+    def InputType(self) -> Any:  # LangChain's name
         """The type of input this runnable accepts."""
         return Any
 
     @property
-    def OutputType(self) -> Any:  # noqa: N802 - LangChain's name
+    def OutputType(self) -> Any:  # LangChain's name
         """The type of output this runnable produces."""
         return Any
 
@@ -212,7 +212,9 @@ class Runnable(Generic[Input, Output]):
         config = ensure_config(config)
         native = self._native
         if not native & {"_invoke", "_stream", "_transform"}:
-            if "_ainvoke" in native or "_astream" in native or "_atransform" in native:
+            if native & {"_ainvoke", "_astream", "_atransform"} or (
+                type(self).ainvoke is not Runnable.ainvoke
+            ):
                 raise TypeError(
                     f"{self.get_name()} only has an async implementation: "
                     "use ainvoke/astream, or give it a sync one"
@@ -270,7 +272,7 @@ class Runnable(Generic[Input, Output]):
                     )
             else:
                 acc = Accumulator()
-                async with aclosing(self._astream_hooks(input, cfg, kwargs)) as chunks:
+                async with aclosing(self._astream_hooks(input, cfg, kwargs)) as chunks:  # type: ignore[type-var]
                     async for chunk in chunks:
                         if run is not None:
                             run.chunk(chunk)
@@ -510,7 +512,7 @@ class Runnable(Generic[Input, Output]):
         inputs: Sequence[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: bool = False,
+        return_exceptions: Literal[False] = False,
         **kwargs: Any,
     ) -> list[Output]: ...
 
@@ -520,7 +522,7 @@ class Runnable(Generic[Input, Output]):
         inputs: Sequence[Input],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
-        return_exceptions: bool = True,
+        return_exceptions: bool,
         **kwargs: Any,
     ) -> list[Output | Exception]: ...
 
@@ -596,7 +598,7 @@ class Runnable(Generic[Input, Output]):
     ) -> list[Any]:
         """Async twin of `batch`: concurrent tasks bounded by `max_concurrency`."""
         out: list[Any] = [None] * len(inputs)
-        async with aclosing(
+        async with aclosing(  # type: ignore[type-var]
             self.abatch_as_completed(inputs, config, return_exceptions=return_exceptions, **kwargs)
         ) as results:
             async for index, result in results:
@@ -727,8 +729,8 @@ class Runnable(Generic[Input, Output]):
 
     def assign(self, **kwargs: RunnableLike) -> RunnableSequence:
         """Compose with a step that adds keys computed from this runnable's dict output."""
-        from runnel.runnables._passthrough import RunnableAssign
         from runnel.runnables._parallel import RunnableParallel
+        from runnel.runnables._passthrough import RunnableAssign
 
         return self | RunnableAssign(RunnableParallel(kwargs))
 
@@ -757,7 +759,7 @@ class Runnable(Generic[Input, Output]):
 
         Each function may also take `config` as a second argument.
         """
-        from runnel.runnables._binding import RunnableBinding, RunListener
+        from runnel.runnables._binding import RunListener, RunnableBinding
 
         listener = RunListener(on_start=on_start, on_end=on_end, on_error=on_error)
         return RunnableBinding(bound=self, config={"callbacks": [listener]})
@@ -902,7 +904,7 @@ async def _sync_transform_in_thread(
     """Run a blocking sync transform in worker threads, fed from an async stream."""
     async with aclosing(chunks):  # type: ignore[type-var]
         out = await anyio.to_thread.run_sync(lambda: transform(SyncBridge(chunks)))
-        async with aclosing(aiter_sync(out)) as items:
+        async with aclosing(aiter_sync(out)) as items:  # type: ignore[type-var]
             async for item in items:
                 yield item
 
