@@ -28,8 +28,14 @@ class Events(BaseCallbackHandler):
         self.runs[kwargs["name"]] = kwargs["run_id"]
 
     def on_custom_event(
-        self, name: str, data: Any, *, run_id: UUID, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, **kwargs: Any,
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         self.events.append((name, data, run_id, tags, metadata))
 
@@ -39,14 +45,18 @@ class AsyncEvents(AsyncCallbackHandler):
         self.events: list[tuple[str, Any, UUID]] = []
         self.runs: dict[str, UUID] = {}
 
-    async def on_chain_start(
-        self, serialized: dict[str, Any], inputs: Any, **kwargs: Any
-    ) -> None:
+    async def on_chain_start(self, serialized: dict[str, Any], inputs: Any, **kwargs: Any) -> None:
         self.runs[kwargs["name"]] = kwargs["run_id"]
 
     async def on_custom_event(
-        self, name: str, data: Any, *, run_id: UUID, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, **kwargs: Any,
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         self.events.append((name, data, run_id))
 
@@ -60,16 +70,21 @@ async def test_dispatch_reaches_handlers_with_the_dispatching_run() -> None:
     handler = Events()
     chain = RunnableLambda(lambda x: x + 1, name="first") | progress
     config: RunnableConfig = {"callbacks": [handler], "tags": ["T"], "metadata": {"m": 1}}
-    assert chain.invoke(1, config) == 2
-    assert await chain.ainvoke(1, config) == 2
+    calls = [lambda: chain.invoke(1, config), lambda: chain.ainvoke(1, config)]
+    for call in calls:
+        result = call()
+        assert (await result if not isinstance(result, int) else result) == 2
+        # The event names the run of `progress` it came from.
+        assert handler.events[-1] == (
+            "progress",
+            {"at": 2},
+            handler.runs["progress"],
+            ["seq:step:2", "T"],
+            {"m": 1},
+        )
     assert list(chain.stream(1, config)) == [2]
-    assert len(handler.events) == 3
-    for name, data, run_id, tags, metadata in handler.events:
-        assert (name, data) == ("progress", {"at": 2})
-        assert tags == ["seq:step:2", "T"]
-        assert metadata == {"m": 1}
-    # Each event names the run of `progress` it came from (the last one started).
     assert handler.events[-1][2] == handler.runs["progress"]
+    assert len(handler.events) == 3
 
 
 async def test_async_dispatch_reaches_async_handlers() -> None:
@@ -86,8 +101,10 @@ async def test_async_dispatch_reaches_async_handlers() -> None:
 
     chain = RunnableLambda(step) | RunnableGenerator(stream)
     assert [c async for c in chain.astream(5, {"callbacks": [handler]})] == [5]
-    assert handler.events == [("step", 5, handler.runs["step"]),
-                              ("chunk", 5, handler.runs["stream"])]
+    assert handler.events == [
+        ("step", 5, handler.runs["step"]),
+        ("chunk", 5, handler.runs["stream"]),
+    ]
 
 
 async def test_sync_dispatch_from_a_generator_and_a_worker_thread() -> None:
@@ -95,17 +112,22 @@ async def test_sync_dispatch_from_a_generator_and_a_worker_thread() -> None:
 
     def chars(chunks: Iterator[str]) -> Iterator[str]:
         for chunk in chunks:
-            dispatch_custom_event("chunk", chunk)
-            yield chunk
+            for ch in chunk:
+                dispatch_custom_event("chunk", ch)
+                yield ch
 
-    chain = RunnableGenerator(chars) | progress
-    with pytest.raises(TypeError):  # progress adds 1 to a str: just to reach it
-        await chain.ainvoke("a", {"callbacks": [handler]})
-    assert [(n, d, r) for n, d, r, _, _ in handler.events][:1] == [
-        ("chunk", "a", handler.runs["chars"])
+    def count(text: str) -> int:
+        dispatch_custom_event("count", len(text))
+        return len(text)
+
+    # Under ainvoke both sync functions run in worker threads.
+    chain = RunnableGenerator(chars) | count
+    assert await chain.ainvoke("ab", {"callbacks": [handler]}) == 2
+    assert [event[:3] for event in handler.events] == [
+        ("chunk", "a", handler.runs["chars"]),
+        ("chunk", "b", handler.runs["chars"]),
+        ("count", 2, handler.runs["count"]),
     ]
-    assert await RunnableLambda(progress).ainvoke(3, {"callbacks": [handler]}) == 3
-    assert handler.events[-1][:3] == ("progress", {"at": 3}, handler.runs["progress"])
 
 
 async def test_dispatch_with_an_explicit_config() -> None:
@@ -146,3 +168,9 @@ async def test_ignore_custom_event() -> None:
     RunnableLambda(progress).invoke(1, {"callbacks": [handler]})
     assert handler.events == []
     assert "progress" in handler.runs
+
+
+async def test_async_handlers_get_sync_dispatched_events_in_a_sync_run() -> None:
+    handler = AsyncEvents()
+    assert RunnableLambda(progress).invoke(4, {"callbacks": [handler]}) == 4
+    assert handler.events == [("progress", {"at": 4}, handler.runs["progress"])]

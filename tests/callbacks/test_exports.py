@@ -10,7 +10,8 @@ from runnel.callbacks import base, manager
 
 def test_all_lists_exactly_the_public_names() -> None:
     public = {
-        name for name, value in vars(runnel.callbacks).items()
+        name
+        for name, value in vars(runnel.callbacks).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert sorted(runnel.callbacks.__all__) == sorted(public)

@@ -86,16 +86,23 @@ async def test_handlers_receive_chain_callbacks(is_async: bool, handler_type: ty
     assert await invoke(chain, 1, config, is_async) == "2"
     methods = [(m, arg) for m, arg, _ in handler.calls]
     assert methods == [
-        ("on_chain_start", 1), ("on_chain_start", 1), ("on_chain_end", 2),
-        ("on_chain_start", 2), ("on_chain_end", "2"), ("on_chain_end", "2"),
+        ("on_chain_start", 1),
+        ("on_chain_start", 1),
+        ("on_chain_end", 2),
+        ("on_chain_start", 2),
+        ("on_chain_end", "2"),
+        ("on_chain_end", "2"),
     ]
     root, add, text = (kw for m, _, kw in handler.calls if m == "on_chain_start")
     assert (root["name"], add["name"], text["name"]) == ("root", "add", "text")
     assert root["parent_run_id"] is None
     assert isinstance(root["run_id"], UUID)
     assert add["parent_run_id"] == text["parent_run_id"] == root["run_id"]
-    assert (root["tags"], add["tags"], text["tags"]) == (["T"], ["seq:step:1", "T"],
-                                                         ["seq:step:2", "T"])
+    assert (root["tags"], add["tags"], text["tags"]) == (
+        ["T"],
+        ["seq:step:1", "T"],
+        ["seq:step:2", "T"],
+    )
     assert root["metadata"] == add["metadata"] == {"m": 1}
     ends = [kw for m, _, kw in handler.calls if m == "on_chain_end"]
     assert [kw["run_id"] for kw in ends] == [add["run_id"], text["run_id"], root["run_id"]]
@@ -126,8 +133,9 @@ async def test_streaming_start_has_placeholder_inputs_and_end_the_real_ones() ->
 
     chain = RunnableLambda(lambda x: x, name="first") | RunnableGenerator(chars)
     assert list(chain.stream("ab", {"callbacks": [handler]})) == ["a", "b"]
-    start = next(arg for m, arg, kw in handler.calls
-                 if m == "on_chain_start" and kw["name"] == "chars")
+    start = next(
+        arg for m, arg, kw in handler.calls if m == "on_chain_start" and kw["name"] == "chars"
+    )
     assert start == {"input": ""}
     end = handler.calls[-2]
     assert end[0] == "on_chain_end" and end[1] == "ab" and end[2]["inputs"] == "ab"
@@ -167,9 +175,7 @@ class Broken(BaseCallbackHandler):
 
 
 class AsyncBroken(AsyncCallbackHandler):
-    async def on_chain_start(
-        self, serialized: dict[str, Any], inputs: Any, **kwargs: Any
-    ) -> None:
+    async def on_chain_start(self, serialized: dict[str, Any], inputs: Any, **kwargs: Any) -> None:
         raise RuntimeError("handler bug")
 
 
@@ -179,8 +185,9 @@ async def test_a_failing_handler_is_logged_and_the_run_goes_on(
 ) -> None:
     other = Calls()
     with caplog.at_level(logging.WARNING, logger="runnel.callbacks"):
-        out = await invoke(RunnableLambda(lambda x: x * 2), 2,
-                           {"callbacks": [handler_type(), other]}, is_async)
+        out = await invoke(
+            RunnableLambda(lambda x: x * 2), 2, {"callbacks": [handler_type(), other]}, is_async
+        )
     assert out == 4
     messages = [r.getMessage() for r in caplog.records]
     assert messages == [
@@ -216,11 +223,30 @@ async def test_ignore_chain(is_async: bool) -> None:
 
 async def test_a_callback_manager_may_be_passed_as_callbacks(is_async: bool) -> None:
     handler = Calls()
-    await invoke(RunnableLambda(lambda x: x, name="a"), 1,
-                 {"callbacks": CallbackManager([handler])}, is_async)
+    await invoke(
+        RunnableLambda(lambda x: x, name="a"),
+        1,
+        {"callbacks": CallbackManager([handler])},
+        is_async,
+    )
     assert [kw["name"] for m, _, kw in handler.calls if m == "on_chain_start"] == ["a"]
 
 
 async def test_callbacks_must_be_handlers(is_async: bool) -> None:
     with pytest.raises(TypeError, match="callbacks must be callback handlers, got function"):
         await invoke(RunnableLambda(lambda x: x), 1, {"callbacks": [lambda: None]}, is_async)
+
+
+async def test_a_managers_non_inheritable_handlers_see_only_the_top_run(is_async: bool) -> None:
+    local, inherited = Calls(), Calls()
+    manager = CallbackManager([local, inherited], [inherited])
+    added = Calls()
+    manager.add_handler(added, inherit=False)
+    chain = RunnableLambda(lambda x: x, name="a") | RunnableLambda(lambda x: x, name="b")
+    await invoke(chain, 1, {"callbacks": manager}, is_async)
+
+    def started(handler: Calls) -> list[str]:
+        return [kw["name"] for m, _, kw in handler.calls if m == "on_chain_start"]
+
+    assert started(local) == started(added) == ["RunnableSequence"]
+    assert started(inherited) == ["RunnableSequence", "a", "b"]

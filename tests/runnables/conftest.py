@@ -49,8 +49,15 @@ class Recorder(BaseCallbackHandler):
     def _add(self, kind: str, data: Any, kw: dict[str, Any]) -> None:
         run_id = kw["run_id"]
         self.events.append(
-            Event(kind, self._names[run_id], run_id, kw["parent_run_id"], list(kw["tags"]),
-                  self._meta[run_id], data)
+            Event(
+                kind,
+                self._names[run_id],
+                run_id,
+                kw["parent_run_id"],
+                list(kw["tags"]),
+                self._meta[run_id],
+                data,
+            )
         )
 
     def of(self, kind: str, name: str | None = None) -> list[Event]:
@@ -82,7 +89,10 @@ class Path:
         return "async" if self.is_async else "sync"
 
     async def invoke(
-        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None,
+        self,
+        runnable: Runnable[Any, Any],
+        input: Any,
+        config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> Any:
         if self.is_async:
@@ -90,8 +100,13 @@ class Path:
         return runnable.invoke(input, config, **kwargs)
 
     async def stream(
-        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None,
-        *, log: list[Any] | None = None, **kwargs: Any,
+        self,
+        runnable: Runnable[Any, Any],
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        log: list[Any] | None = None,
+        **kwargs: Any,
     ) -> list[Any]:
         """All chunks of `stream`/`astream`; each is also logged as `("got", chunk)`."""
         if self.is_async:
@@ -99,8 +114,12 @@ class Path:
         return _collect(runnable.stream(input, config, **kwargs), log)
 
     async def transform(
-        self, runnable: Runnable[Any, Any], chunks: Iterable[Any],
-        config: RunnableConfig | None = None, *, log: list[Any] | None = None,
+        self,
+        runnable: Runnable[Any, Any],
+        chunks: Iterable[Any],
+        config: RunnableConfig | None = None,
+        *,
+        log: list[Any] | None = None,
     ) -> list[Any]:
         """All chunks of `transform`/`atransform` fed with `chunks`."""
         if self.is_async:

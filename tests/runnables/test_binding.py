@@ -44,7 +44,8 @@ async def test_bind_adds_keyword_arguments_to_every_call(path: Path) -> None:
     # Later binds and call-time kwargs win.
     rebound = bound.bind(temperature=1)
     assert await path.invoke(rebound, "x", top_p=2) == (
-        "x", {"stop": ["\n"], "temperature": 1, "top_p": 2},
+        "x",
+        {"stop": ["\n"], "temperature": 1, "top_p": 2},
     )
 
 
@@ -108,7 +109,7 @@ async def test_with_listeners_get_the_run(path: Path) -> None:
 
 async def test_listeners_see_only_the_runnable_they_are_attached_to(path: Path) -> None:
     names: list[str] = []
-    chain = (RunnableLambda(lambda x: x, name="a") | RunnableLambda(lambda x: x, name="b"))
+    chain = RunnableLambda(lambda x: x, name="a") | RunnableLambda(lambda x: x, name="b")
     listened = chain.with_listeners(on_end=lambda run: names.append(run.name))
     await path.invoke(listened, 1)
     assert names == ["RunnableSequence"]
@@ -130,3 +131,24 @@ async def test_with_listeners_on_a_stream_sees_the_whole_output(path: Path) -> N
     (run,) = ends
     assert run.outputs == "ab"
     assert run.inputs == "ab"
+
+
+async def test_bound_callbacks_and_call_callbacks_both_listen(path: Path) -> None:
+    bound_handler, call_handler = Recorder(), Recorder()
+    bound = RunnableLambda(lambda x: x, name="step").with_config(callbacks=[bound_handler])
+    await path.invoke(bound, 1, {"callbacks": [call_handler]})
+    assert [e.kind for e in bound_handler.events] == ["start", "end"]
+    assert [e.kind for e in call_handler.events] == ["start", "end"]
+    assert bound_handler.events[0].run_id == call_handler.events[0].run_id
+
+
+async def test_listeners_survive_later_bindings(path: Path) -> None:
+    ends: list[Run] = []
+    listened = (
+        RunnableLambda(lambda x, config: config["tags"], name="step")
+        .with_listeners(on_end=ends.append)
+        .with_config(tags=["t"])
+        .bind()
+    )
+    assert await path.invoke(listened, 1) == ["t"]
+    assert [run.outputs for run in ends] == [["t"]]

@@ -21,7 +21,7 @@ def chars(chunks: Iterator[str]) -> Iterator[str]:
 def make_branch() -> RunnableBranch:
     return RunnableBranch(
         (lambda x: x.startswith("a"), RunnableLambda(lambda x: "first:" + x)),
-        (lambda x: x.startswith("a") or x.startswith("b"), lambda x: "second:" + x),
+        (lambda x: x.startswith(("a", "b")), lambda x: "second:" + x),
         RunnableGenerator(chars),
     )
 
@@ -45,8 +45,10 @@ async def test_conditions_are_not_evaluated_past_the_first_match(path: Path) -> 
         return RunnableLambda(lambda x: evaluated.append(name) or result)
 
     branch = RunnableBranch(
-        (cond("one", False), lambda x: 1), (cond("two", True), lambda x: 2),
-        (cond("three", True), lambda x: 3), lambda x: 0,
+        (cond("one", False), lambda x: 1),
+        (cond("two", True), lambda x: 2),
+        (cond("three", True), lambda x: 3),
+        lambda x: 0,
     )
     assert await path.invoke(branch, None) == 2
     assert evaluated == ["one", "two"]

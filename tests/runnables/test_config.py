@@ -28,7 +28,11 @@ pytestmark = pytest.mark.anyio
 # -- the config dict ---------------------------------------------------------------------
 def test_ensure_config_fills_defaults() -> None:
     assert ensure_config() == {
-        "tags": [], "metadata": {}, "callbacks": None, "recursion_limit": 25, "configurable": {},
+        "tags": [],
+        "metadata": {},
+        "callbacks": None,
+        "recursion_limit": 25,
+        "configurable": {},
     }
 
 
@@ -53,8 +57,11 @@ def test_merge_configs() -> None:
         None,
     )
     assert merged == {
-        "tags": ["a", "b", "c"], "metadata": {"x": 1, "y": 2}, "recursion_limit": 10,
-        "callbacks": [handler], "configurable": {"k": "v"},
+        "tags": ["a", "b", "c"],
+        "metadata": {"x": 1, "y": 2},
+        "recursion_limit": 10,
+        "callbacks": [handler],
+        "configurable": {"k": "v"},
     }
 
 
@@ -94,22 +101,23 @@ async def test_tags_metadata_and_handlers_reach_every_descendant(
 
 
 @pytest.mark.parametrize("method", ["invoke", "stream"])
-async def test_step_tags_are_local_to_the_step(
-    path: Path, recorder: Recorder, method: str
-) -> None:
+async def test_step_tags_are_local_to_the_step(path: Path, recorder: Recorder, method: str) -> None:
     chain = named("a") | {"k": named("b") | named("c")}
     call = path.invoke if method == "invoke" else path.stream
     await call(chain, 1, {"callbacks": [recorder], "tags": ["T"]})
     tags = [(recorder.name_of(e.parent_run_id), e.name, e.tags) for e in recorder.of("start")]
-    assert sorted(tags, key=str) == sorted([
-        (None, "RunnableSequence", ["T"]),
-        ("RunnableSequence", "a", ["seq:step:1", "T"]),
-        ("RunnableSequence", "RunnableParallel<k>", ["seq:step:2", "T"]),
-        ("RunnableParallel<k>", "RunnableSequence", ["map:key:k", "T"]),
-        # The grandchildren do not inherit `seq:step:2` or `map:key:k`.
-        ("RunnableSequence", "b", ["seq:step:1", "T"]),
-        ("RunnableSequence", "c", ["seq:step:2", "T"]),
-    ], key=str)
+    assert sorted(tags, key=str) == sorted(
+        [
+            (None, "RunnableSequence", ["T"]),
+            ("RunnableSequence", "a", ["seq:step:1", "T"]),
+            ("RunnableSequence", "RunnableParallel<k>", ["seq:step:2", "T"]),
+            ("RunnableParallel<k>", "RunnableSequence", ["map:key:k", "T"]),
+            # The grandchildren do not inherit `seq:step:2` or `map:key:k`.
+            ("RunnableSequence", "b", ["seq:step:1", "T"]),
+            ("RunnableSequence", "c", ["seq:step:2", "T"]),
+        ],
+        key=str,
+    )
 
 
 async def test_parents_follow_the_composition(path: Path, recorder: Recorder) -> None:
@@ -117,14 +125,14 @@ async def test_parents_follow_the_composition(path: Path, recorder: Recorder) ->
     await path.stream(chain, 1, {"callbacks": [recorder]})
     parents = {e.name: recorder.name_of(e.parent_run_id) for e in recorder.of("start")}
     assert parents == {
-        "RunnableSequence": None, "a": "RunnableSequence",
-        "RunnableParallel<k>": "RunnableSequence", "b": "RunnableParallel<k>",
+        "RunnableSequence": None,
+        "a": "RunnableSequence",
+        "RunnableParallel<k>": "RunnableSequence",
+        "b": "RunnableParallel<k>",
     }
 
 
-async def test_run_name_and_run_id_apply_to_their_run_only(
-    path: Path, recorder: Recorder
-) -> None:
+async def test_run_name_and_run_id_apply_to_their_run_only(path: Path, recorder: Recorder) -> None:
     run_id = uuid.uuid4()
     chain = named("a") | named("b")
     await path.invoke(chain, 1, {"callbacks": [recorder], "run_name": "root", "run_id": run_id})
@@ -142,8 +150,14 @@ async def test_config_reaches_a_function_with_a_config_parameter(path: Path) -> 
     config = await path.invoke(
         named("a") | read,
         1,
-        {"tags": ["T"], "metadata": {"m": 1}, "max_concurrency": 3, "recursion_limit": 7,
-         "configurable": {"user": "u"}, "run_name": "root"},
+        {
+            "tags": ["T"],
+            "metadata": {"m": 1},
+            "max_concurrency": 3,
+            "recursion_limit": 7,
+            "configurable": {"user": "u"},
+            "run_name": "root",
+        },
     )
     assert config["tags"] == ["T"]
     assert config["metadata"] == {"m": 1}
@@ -226,3 +240,12 @@ async def test_passing_the_config_explicitly_makes_a_child_run(
     await path.invoke(RunnableLambda(outer), 1, {"callbacks": [recorder], "tags": ["T"]})
     assert recorder.start("inner").parent_run_id == recorder.start("outer").run_id
     assert recorder.start("inner").tags == ["T"]
+
+
+async def test_each_batch_input_is_its_own_root_run(path: Path, recorder: Recorder) -> None:
+    run_id = uuid.uuid4()
+    await path.batch(named("step"), [1, 2], {"callbacks": [recorder], "run_id": run_id})
+    starts = recorder.of("start")
+    assert [e.parent_run_id for e in starts] == [None, None]
+    assert len({e.run_id for e in starts}) == 2
+    assert run_id in {e.run_id for e in starts}

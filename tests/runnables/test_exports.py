@@ -11,7 +11,8 @@ import runnel.runnables
 
 def test_all_lists_exactly_the_public_names() -> None:
     public = {
-        name for name, value in vars(runnel.runnables).items()
+        name
+        for name, value in vars(runnel.runnables).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert sorted(runnel.runnables.__all__) == sorted(public)

@@ -48,9 +48,10 @@ async def test_errors_are_reported_for_the_step_and_its_parents(
     failed = [e.name for e in recorder.of("error")]
     assert failed[0] == "explode"
     assert failed[-2:] == ["RunnableParallel<a,b>", "RunnableSequence"]
-    assert all(isinstance(e.data, ZeroDivisionError) for e in recorder.of("error")
-               if e.name != "str")
-    assert [e.name for e in recorder.of("end")][0] == "ok"
+    assert all(
+        isinstance(e.data, ZeroDivisionError) for e in recorder.of("error") if e.name != "str"
+    )
+    assert recorder.of("end")[0].name == "ok"
     # Each error event names its own run and parent.
     explode_error = recorder.of("error", "explode")[0]
     assert recorder.name_of(explode_error.parent_run_id) == "RunnableParallel<a,b>"
@@ -128,8 +129,11 @@ SHAPES: dict[str, Callable[[Runnable[Any, Any], Runnable[Any, Any]], Runnable[An
     "parallel": lambda one, two: one | RunnableParallel(two=two, same=RunnablePassthrough()),
     # The assigned key only comes after the whole input: `two` reads the passthrough.
     "assign": lambda one, two: (
-        one | RunnableGenerator(as_dicts) | RunnablePassthrough.assign(n=RunnableLambda(len))
-        | RunnablePick("c") | two
+        one
+        | RunnableGenerator(as_dicts)
+        | RunnablePassthrough.assign(n=RunnableLambda(len))
+        | RunnablePick("c")
+        | two
     ),
     "bound": lambda one, two: one.with_config(tags=["t"]) | two.bind(),
 }
@@ -196,7 +200,9 @@ async def test_every_started_run_ends_or_fails_when_a_stream_is_closed(
     assert started == finished
 
 
-async def test_cancelling_the_consumer_closes_every_step_and_leaves_no_task() -> None:
+async def test_cancelling_the_consumer_closes_every_step_and_leaves_no_task(
+    recorder: Recorder,
+) -> None:
     log: list[str] = []
     produced = asyncio.Event()
 
@@ -210,14 +216,16 @@ async def test_cancelling_the_consumer_closes_every_step_and_leaves_no_task() ->
             log.append("stalls closed")
 
     tasks = asyncio.all_tasks()
-    chain = astep("one", log) | RunnableParallel(
-        stalls=stalls, two=step("two", log)
-    ) | astep("three", log)
+    chain = (
+        astep("one", log)
+        | RunnableParallel(stalls=stalls, two=step("two", log))
+        | astep("three", log)
+    )
 
     two_streams = asyncio.Event()
 
     async def consume() -> None:
-        async for chunk in chain.atransform(AsyncSource(log)):
+        async for chunk in chain.atransform(AsyncSource(log), {"callbacks": [recorder]}):
             if "two" in chunk:
                 two_streams.set()
 
@@ -228,21 +236,54 @@ async def test_cancelling_the_consumer_closes_every_step_and_leaves_no_task() ->
     with pytest.raises(asyncio.CancelledError):
         await task
     assert sorted(e for e in set(log) if "opened" not in e) == [
-        "one closed", "source closed", "stalls closed", "three closed", "two closed",
+        "one closed",
+        "source closed",
+        "stalls closed",
+        "three closed",
+        "two closed",
     ]
     assert asyncio.all_tasks() == tasks
+    # Every run that started was reported as ended or failed.
+    started = {e.run_id for e in recorder.of("start")}
+    assert len(started) == 6
+    assert started == {e.run_id for e in recorder.of("end") + recorder.of("error")}
+    root_error = recorder.of("error", "RunnableSequence")[-1].data
+    assert isinstance(root_error, asyncio.CancelledError)
+
+
+async def test_cancelling_ainvoke_reports_every_started_run(recorder: Recorder) -> None:
+    started = asyncio.Event()
+
+    async def stalls(x: Any) -> Any:
+        started.set()
+        await asyncio.Event().wait()
+
+    chain = RunnableLambda(lambda x: x, name="first") | {"stalls": stalls, "ok": str}
+    task = asyncio.create_task(chain.ainvoke(1, {"callbacks": [recorder]}))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    errors = {e.name: e.data for e in recorder.of("error")}
+    assert {"stalls", "RunnableParallel<stalls,ok>", "RunnableSequence"} <= set(errors)
+    assert all(isinstance(error, asyncio.CancelledError) for error in errors.values())
+    started = {e.run_id for e in recorder.of("start")}
+    assert started == {e.run_id for e in recorder.of("end") + recorder.of("error")}
 
 
 def test_an_abandoned_parallel_stream_leaves_no_thread() -> None:
     log: list[str] = []
-    baseline = threading.active_count()
+    baseline = set(threading.enumerate())  # other tests' idle workers may exit meanwhile
     fan = RunnableParallel(a=step("a", log), b=step("b", log), c=step("c", log))
     it = fan.transform(Source(log))
     while not {"a opened", "b opened", "c opened"} <= set(log):
         next(it)
-    assert threading.active_count() > baseline
+    assert set(threading.enumerate()) - baseline
     it.close()
-    assert threading.active_count() == baseline
+    assert set(threading.enumerate()) <= baseline
     assert sorted(e for e in set(log) if "opened" not in e) == [
-        "a closed", "b closed", "c closed", "source closed",
+        "a closed",
+        "b closed",
+        "c closed",
+        "source closed",
     ]

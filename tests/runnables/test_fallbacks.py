@@ -82,9 +82,7 @@ async def test_exception_key_passes_the_error_to_the_next_fallback(path: Path) -
         seen.append(d)
         return f"{d['q']} after {d['error']}"
 
-    runnable = raises(ValueError("first")).with_fallbacks(
-        [second, third], exception_key="error"
-    )
+    runnable = raises(ValueError("first")).with_fallbacks([second, third], exception_key="error")
     assert await path.invoke(runnable, {"q": "?"}) == "? after second"
     assert [str(d["error"]) for d in seen] == ["first", "second"]
     assert await path.stream(runnable, {"q": "?"}) == ["? after second"]
@@ -151,7 +149,9 @@ async def test_fallback_in_a_chain_with_exception_key(path: Path) -> None:
         raise ValueError("primary")
 
     backup = RunnableLambda(lambda d: f"{d['text']}|{d['error']}")
-    chain = chars | RunnableGenerator(to_dict) | RunnableLambda(needs_more).with_fallbacks(
-        [backup], exception_key="error"
+    chain = (
+        chars
+        | RunnableGenerator(to_dict)
+        | RunnableLambda(needs_more).with_fallbacks([backup], exception_key="error")
     )
     assert await path.stream(chain, "ab") == ["b|primary"]

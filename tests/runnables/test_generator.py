@@ -89,3 +89,18 @@ async def test_generator_with_a_config_parameter(path: Path) -> None:
 def test_a_generator_step_needs_a_callable() -> None:
     with pytest.raises(TypeError, match="needs a generator function, got int"):
         RunnableGenerator(3)  # type: ignore[arg-type]
+
+
+class Doubled:
+    """A callable object whose `__call__` is an async generator over the input stream."""
+
+    async def __call__(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        async for chunk in chunks:
+            yield chunk * 2
+
+
+async def test_an_async_generator_callable_object() -> None:
+    runnable = RunnableGenerator(Doubled())
+    assert [c async for c in runnable.astream("a")] == ["aa"]
+    with pytest.raises(TypeError, match="is an async generator"):
+        list(runnable.stream("a"))

@@ -159,3 +159,26 @@ def test_chain_decorator_makes_a_named_runnable() -> None:
 def test_a_lambda_needs_a_callable() -> None:
     with pytest.raises(TypeError, match="RunnableLambda needs a callable, got int"):
         RunnableLambda(3)  # type: ignore[arg-type]
+
+
+class AddOne:
+    """A callable object whose `__call__` is async."""
+
+    async def __call__(self, x: int) -> int:
+        return x + 1
+
+
+class Words:
+    """A callable object whose `__call__` is an async generator."""
+
+    async def __call__(self, text: str) -> AsyncIterator[str]:
+        for word in text.split():
+            yield word
+
+
+async def test_async_callable_objects_are_awaited() -> None:
+    assert await RunnableLambda(AddOne()).ainvoke(1) == 2
+    assert [c async for c in RunnableLambda(Words()).astream("a b")] == ["a", "b"]
+    with pytest.raises(TypeError, match="is an async function"):
+        RunnableLambda(AddOne()).invoke(1)
+    assert await (RunnableLambda(lambda x: x) | AddOne()).ainvoke(1) == 2

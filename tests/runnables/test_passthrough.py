@@ -148,3 +148,14 @@ async def test_pick_streams_the_picked_keys_chunks(path: Path) -> None:
 async def test_pick_needs_a_dict(path: Path) -> None:
     with pytest.raises(TypeError, match="RunnablePick needs a dict input, got list"):
         await path.invoke(RunnablePick("a"), [1])
+
+
+async def test_passthrough_awaits_an_async_callable_object() -> None:
+    seen: list[Any] = []
+
+    class Record:
+        async def __call__(self, x: Any) -> None:
+            seen.append(x)
+
+    assert await RunnablePassthrough(Record()).ainvoke(1) == 1
+    assert seen == [1]

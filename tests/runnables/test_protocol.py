@@ -116,7 +116,20 @@ async def test_async_only_implementation_runs_natively_on_the_event_loop() -> No
     assert await streaming.ainvoke("ab") == "aabb"
 
 
-@pytest.mark.parametrize("runnable", [AsyncOnly(), AsyncStreamOnly()], ids=repr)
+class PublicAsyncOnly(Runnable[int, int]):
+    """Written LangChain-style: only the public `ainvoke`."""
+
+    async def ainvoke(self, input: int, config: RunnableConfig | None = None, **kwargs: Any) -> int:
+        return input - 1
+
+
+async def test_langchain_style_async_only_subclass_gets_the_async_methods() -> None:
+    runnable = PublicAsyncOnly()
+    assert [c async for c in runnable.astream(3)] == [2]
+    assert await runnable.abatch([1, 2]) == [0, 1]
+
+
+@pytest.mark.parametrize("runnable", [AsyncOnly(), AsyncStreamOnly(), PublicAsyncOnly()], ids=repr)
 async def test_async_only_implementation_refuses_sync_calls_clearly(
     runnable: Runnable[Any, Any],
 ) -> None:
@@ -231,6 +244,28 @@ async def test_abatch_runs_at_most_max_concurrency_calls_at_once() -> None:
     assert await RunnableLambda(work).abatch(list(range(10))) == list(range(10))
 
 
+async def test_abatch_failure_cancels_the_other_calls() -> None:
+    cancelled: list[int] = []
+    started = asyncio.Event()
+
+    async def work(x: int) -> int:
+        if x == 0:
+            started.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.append(x)
+                raise
+        await started.wait()
+        raise ValueError(f"failed {x}")
+
+    tasks = asyncio.all_tasks()
+    with pytest.raises(ValueError, match="failed 1"):
+        await RunnableLambda(work).abatch([0, 1])
+    assert cancelled == [0]
+    assert asyncio.all_tasks() == tasks
+
+
 def test_batch_as_completed_yields_each_result_as_it_finishes() -> None:
     release = threading.Event()
 
@@ -308,9 +343,9 @@ def test_piping_a_non_runnable_names_its_type(other: Any) -> None:
     step = RunnableLambda(lambda x: x)
     name = type(other).__name__
     with pytest.raises(TypeError, match=f"got {name}$"):
-        step | other  # noqa: B018
+        step | other
     with pytest.raises(TypeError, match=f"got {name}$"):
-        other | step  # noqa: B018
+        other | step
     with pytest.raises(TypeError, match=f"got {name}$"):
         step.pipe(other)
     with pytest.raises(TypeError, match=f"got {name}$"):

@@ -9,6 +9,8 @@ import pytest
 
 from runnel.exceptions import StreamInterrupted
 from runnel.runnables import (
+    Runnable,
+    RunnableConfig,
     RunnableGenerator,
     RunnableLambda,
     RunnablePassthrough,
@@ -171,8 +173,14 @@ async def test_a_retried_step_in_a_chain_reads_its_whole_input_again(path: Path)
     assert await path.stream(chain, "abc", log=log) == ["A", "B", "C"]
     assert attempts == [["a", "b"], ["a", "b", "c"]]
     # The retried attempt still streams, replayed input and fresh input alike.
-    assert log == [("read", "a"), ("got", "A"), ("read", "b"), ("got", "B"),
-                   ("read", "c"), ("got", "C")]
+    assert log == [
+        ("read", "a"),
+        ("got", "A"),
+        ("read", "b"),
+        ("got", "B"),
+        ("read", "c"),
+        ("got", "C"),
+    ]
 
 
 async def test_retry_in_a_chain_after_chunks_raises_stream_interrupted(path: Path) -> None:
@@ -181,3 +189,27 @@ async def test_retry_in_a_chain_after_chunks_raises_stream_interrupted(path: Pat
     with pytest.raises(StreamInterrupted) as info:
         await path.stream(chain, "abc")
     assert info.value.partial == "A"
+
+
+async def test_streamed_attempts_are_tagged_too(path: Path, recorder: Recorder) -> None:
+    step, _ = flaky_stream(1, after=0)
+    out = await path.stream(retrying(step), "ab", {"callbacks": [recorder]})
+    assert out == ["AB"]
+    assert [e.tags for e in recorder.of("start", "flaky")] == [[], ["retry:attempt:2"]]
+    assert [e.kind for e in recorder.events] == ["start", "error", "start", "end"]
+
+
+async def test_binding_a_retry_keeps_retrying(path: Path, recorder: Recorder) -> None:
+    seen: list[Any] = []
+
+    class Flaky(Runnable[Any, Any]):
+        def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
+            seen.append((kwargs, sorted(config["tags"])))
+            if len(seen) < 2:
+                raise ValueError("first attempt")
+            return "ok"
+
+    retry = retrying(Flaky()).with_config(tags=["t"]).bind(k=1)
+    assert await path.invoke(retry, None, {"callbacks": [recorder]}) == "ok"
+    assert seen == [({"k": 1}, ["t"]), ({"k": 1}, ["t"])]
+    assert [e.tags for e in recorder.of("start")] == [["t"], ["retry:attempt:2", "t"]]

@@ -60,9 +60,15 @@ async def test_streaming_steps_interleave_chunk_by_chunk(path: Path) -> None:
     out = await path.stream(chain, "abc", log=log)
     assert out == ["A", "B", "C"]
     assert log == [
-        ("made", "a"), ("again", "A"), ("got", "A"),
-        ("made", "b"), ("again", "B"), ("got", "B"),
-        ("made", "c"), ("again", "C"), ("got", "C"),
+        ("made", "a"),
+        ("again", "A"),
+        ("got", "A"),
+        ("made", "b"),
+        ("again", "B"),
+        ("got", "B"),
+        ("made", "c"),
+        ("again", "C"),
+        ("got", "C"),
     ]
 
 
@@ -88,8 +94,13 @@ async def test_a_barrier_in_the_middle_holds_output_until_upstream_is_done(path:
     assert out == ["a", "b", "!"]
     first_got = log.index(("got", "a"))
     assert log[:first_got] == [("made", "a"), ("made", "b"), ("again", "a")]
-    assert log[first_got:] == [("got", "a"), ("again", "b"), ("got", "b"),
-                               ("again", "!"), ("got", "!")]
+    assert log[first_got:] == [
+        ("got", "a"),
+        ("again", "b"),
+        ("got", "b"),
+        ("again", "!"),
+        ("got", "!"),
+    ]
 
 
 async def test_a_barrier_adds_string_chunks(path: Path) -> None:

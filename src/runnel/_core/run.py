@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class Run:
         self.listeners = listeners
         self.is_async = is_async
         self.extra = extra if extra is not None else {}
-        self.start_time = datetime.now(timezone.utc)
+        self.start_time = datetime.now(UTC)
         self.end_time: datetime | None = None
         self._pending: list[Awaitable[Any]] | None = None
 
@@ -176,7 +176,7 @@ class Run:
         if inputs is not DEFERRED:
             self.inputs = inputs
         self.outputs = outputs
-        self.end_time = datetime.now(timezone.utc)
+        self.end_time = datetime.now(UTC)
         for listener in self.listeners:
             listener._run_end(self)
 
@@ -185,7 +185,7 @@ class Run:
         if inputs is not DEFERRED:
             self.inputs = inputs
         self.error = error
-        self.end_time = datetime.now(timezone.utc)
+        self.end_time = datetime.now(UTC)
         for listener in self.listeners:
             listener._run_error(self)
 
@@ -220,9 +220,20 @@ class CallbackManager:
     """The `callbacks` a run hands to its children: handlers, parent run, local tags.
 
     Users may pass one as `config["callbacks"]`; runnel builds them for children.
+    `tags` apply to the run it is given to only. `inheritable_tags` and
+    `inheritable_metadata` (set by `RunManager.get_child`, for code written the
+    LangChain way) are merged into the config of the run it is given to, so that
+    run and its descendants carry them.
     """
 
-    __slots__ = ("handlers", "inheritable_handlers", "parent_run", "tags")
+    __slots__ = (
+        "handlers",
+        "inheritable_handlers",
+        "inheritable_metadata",
+        "inheritable_tags",
+        "parent_run",
+        "tags",
+    )
 
     def __init__(
         self,
@@ -232,6 +243,8 @@ class CallbackManager:
         *,
         tags: Sequence[str] = (),
         parent_run: Run | None = None,
+        inheritable_tags: Sequence[str] = (),
+        inheritable_metadata: dict[str, Any] | None = None,
     ) -> None:
         self.handlers = list(handlers)
         self.inheritable_handlers = (
@@ -239,6 +252,8 @@ class CallbackManager:
         )
         self.parent_run = parent_run
         self.tags = list(tags)
+        self.inheritable_tags = list(inheritable_tags)
+        self.inheritable_metadata = dict(inheritable_metadata or {})
         del parent_run_id  # accepted for compatibility; the parent run carries its id
 
     @property
@@ -292,12 +307,15 @@ def start_run(
     callbacks = config.get("callbacks")
     parent: Run | None = None
     local_tags: list[str] = []
+    local = list(local_handlers or ())
     if callbacks is None:
         handlers: Sequence[Any] = ()
     elif isinstance(callbacks, CallbackManager):
         handlers = callbacks.handlers
         parent = callbacks.parent_run
         local_tags = callbacks.tags
+        # A manager's handlers that are not inheritable serve this run only.
+        local += [h for h in handlers if h not in callbacks.inheritable_handlers]
     else:
         handlers = callbacks
     if local_handlers:
@@ -318,8 +336,8 @@ def start_run(
         is_async=is_async,
         extra=extra,
     )
-    if local_handlers:
-        run.extra["_local"] = tuple(local_handlers)
+    if local:
+        run.extra["_local"] = tuple(local)
     if "run_name" in config:
         run.extra["run_name"] = config["run_name"]
     run.start()

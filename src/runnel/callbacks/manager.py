@@ -40,7 +40,9 @@ def merge_callbacks(left: Callbacks, right: Callbacks) -> Callbacks:
         return left
     if isinstance(left, CallbackManager):
         merged = CallbackManager(left.handlers, left.inheritable_handlers, tags=left.tags,
-                                 parent_run=left.parent_run)
+                                 parent_run=left.parent_run,
+                                 inheritable_tags=left.inheritable_tags,
+                                 inheritable_metadata=left.inheritable_metadata)
         for handler in right.handlers if isinstance(right, CallbackManager) else right:
             merged.add_handler(handler)
         return merged
@@ -92,10 +94,17 @@ class RunManager:
         """Free text; accepted for compatibility."""
 
     def get_child(self, tag: str | None = None) -> CallbackManager | None:
-        """The callbacks to pass to a runnable invoked inside this run."""
+        """The callbacks to pass to a runnable invoked inside this run.
+
+        They carry this run's tags and metadata, so a child invoked with only
+        `{"callbacks": run_manager.get_child()}` (the LangChain way) inherits them.
+        """
         callbacks = self.config.get("callbacks")
         if isinstance(callbacks, CallbackManager):
-            return callbacks.child(tag)
+            child = callbacks.child(tag)
+            child.inheritable_tags = list(self.config.get("tags", ()))
+            child.inheritable_metadata = dict(self.config.get("metadata", {}))
+            return child
         return None
 
 

@@ -251,10 +251,11 @@ class _MessageStream:
 
     def feed(self, chunk: ChatGenerationChunk) -> tuple[Any, BaseMessageChunk]:
         message = chunk.message
-        if message.id is None:
-            message.id = self._call.message_id()
+        fields = message.__dict__  # set in place, as langchain-core does; no re-validation
+        if fields["id"] is None:
+            fields["id"] = self._call.message_id()
         if chunk.generation_info:
-            message.response_metadata = {**chunk.generation_info, **message.response_metadata}
+            fields["response_metadata"] = {**chunk.generation_info, **message.response_metadata}
         self._last = message
         if self._keep:
             self._kept.append(message)

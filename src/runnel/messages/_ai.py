@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -43,9 +43,11 @@ class AIMessage(BaseMessage):
 
     _title: ClassVar[str] = "Ai Message"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
     @field_validator("tool_calls", mode="before")
     @classmethod
@@ -99,9 +101,11 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
 
     _title: ClassVar[str] = "Ai Message Chunk"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
     @field_validator("tool_call_chunks", mode="before")
     @classmethod

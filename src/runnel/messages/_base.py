@@ -52,6 +52,21 @@ class BaseMessage(BaseModel):
 
     def __init__(self, content: MessageContent, **kwargs: Any) -> None:
         """Create a message; `content` may be given positionally."""
+        if type(content) is str and _plain(kwargs):
+            defaults = _fast_defaults(type(self))
+            if defaults is not None:
+                # Text plus plain fields (what providers stream): nothing to validate.
+                template, factories = defaults
+                fields = template.copy()
+                for name, factory in factories:
+                    fields[name] = factory()
+                fields["content"] = content
+                fields.update(kwargs)
+                _set(self, "__dict__", fields)
+                _set(self, "__pydantic_fields_set__", {"content", *kwargs})
+                _set(self, "__pydantic_extra__", None)
+                _set(self, "__pydantic_private__", None)
+                return
         super().__init__(content=content, **kwargs)
 
     @property
@@ -204,6 +219,51 @@ def _generated(id_: str) -> bool:
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 _new = object.__new__
 _set = object.__setattr__
+
+# Keyword arguments a message can take without validation, with their accepted values.
+_PLAIN_KWARGS: dict[str, Any] = {
+    "id": lambda v: v is None or type(v) is str,
+    "name": lambda v: v is None or type(v) is str,
+    "chunk_position": lambda v: v is None or v == "last",
+    "response_metadata": lambda v: type(v) is dict,
+    "additional_kwargs": lambda v: type(v) is dict,
+}
+_Defaults = tuple[dict[str, Any], list[tuple[str, Any]]]
+_DEFAULTS: dict[type[Any], _Defaults | None] = {}
+
+
+def _plain(kwargs: dict[str, Any]) -> bool:
+    for key, value in kwargs.items():
+        check = _PLAIN_KWARGS.get(key)
+        if check is None or not check(value):
+            return False
+    return True
+
+
+def _fast_defaults(cls: type[BaseModel]) -> _Defaults | None:
+    """A message class's field defaults (fixed values, factories); None if it must validate.
+
+    None when the class has required fields besides `content`, or model validators that
+    do more than nothing on plain text.
+    """
+    if cls in _DEFAULTS:
+        return _DEFAULTS[cls]
+    template: dict[str, Any] = {}
+    factories: list[tuple[str, Any]] = []
+    found: _Defaults | None = (template, factories)
+    if set(cls.__pydantic_decorators__.model_validators) - {"_sync_tool_calls"}:
+        found = None
+    for name, field in cls.model_fields.items():
+        if name == "content":
+            continue
+        if field.default_factory is not None:
+            factories.append((name, field.default_factory))
+        elif field.is_required():
+            found = None
+        else:
+            template[name] = field.default
+    _DEFAULTS[cls] = found
+    return found
 
 
 def construct(cls: type[_ModelT], fields: dict[str, Any]) -> _ModelT:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from runnel.messages._base import BaseMessage, BaseMessageChunk, MessageContent
 
@@ -22,9 +22,11 @@ class ChatMessage(BaseMessage):
 
     _title: ClassVar[str] = "Chat Message"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
 
 class ChatMessageChunk(ChatMessage, BaseMessageChunk):
@@ -34,9 +36,11 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
 
     _title: ClassVar[str] = "Chat Message Chunk"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
     @classmethod
     def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:

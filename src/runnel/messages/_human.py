@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from runnel.messages._base import BaseMessage, BaseMessageChunk, MessageContent
 
@@ -16,9 +16,11 @@ class HumanMessage(BaseMessage):
 
     _title: ClassVar[str] = "Human Message"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
 
 class HumanMessageChunk(HumanMessage, BaseMessageChunk):
@@ -28,6 +30,8 @@ class HumanMessageChunk(HumanMessage, BaseMessageChunk):
 
     _title: ClassVar[str] = "Human Message Chunk"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)

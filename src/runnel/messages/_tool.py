@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 from uuid import UUID
 
 from pydantic import field_validator
@@ -33,9 +33,11 @@ class ToolMessage(BaseMessage):
 
     _title: ClassVar[str] = "Tool Message"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
     @field_validator("content", mode="before")
     @classmethod
@@ -64,9 +66,11 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
 
     _title: ClassVar[str] = "Tool Message Chunk"
 
-    def __init__(self, content: MessageContent, **kwargs: Any) -> None:
-        """Create a message; `content` may be given positionally."""
-        super().__init__(content, **kwargs)
+    if TYPE_CHECKING:  # at run time BaseMessage.__init__ serves directly
+
+        def __init__(self, content: MessageContent, **kwargs: Any) -> None:
+            """Create a message; `content` may be given positionally."""
+            super().__init__(content, **kwargs)
 
     @classmethod
     def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from runnel.outputs._generation import Generation
 __all__ = ["ChatGeneration", "ChatGenerationChunk", "merge_chat_generation_chunks"]
 
 
+_TYPES: dict[type[Any], str] = {}
+
+
 class ChatGeneration(Generation):
     """One reply of a chat model: a message, whose text is also in `text`.
 
@@ -26,6 +29,29 @@ class ChatGeneration(Generation):
     text: str = ""
     type: Literal["ChatGeneration"] = "ChatGeneration"  # type: ignore[assignment]
     message: SerializeAsAny[BaseMessage]
+
+    def __init__(self, **kwargs: Any) -> None:
+        message = kwargs.get("message")
+        info = kwargs.get("generation_info")
+        if (
+            isinstance(message, BaseMessage)
+            and (info is None or type(info) is dict)
+            and kwargs.keys() <= {"message", "generation_info"}
+            and (type(self) is ChatGeneration or isinstance(message, BaseMessageChunk))
+        ):
+            # The common case, per streamed token: nothing to validate.
+            cls = type(self)
+            kind = _TYPES.get(cls)
+            if kind is None:
+                kind = _TYPES[cls] = cls.model_fields["type"].default
+            fields = {"text": message.text, "generation_info": info, "type": kind,
+                      "message": message}
+            object.__setattr__(self, "__dict__", fields)
+            object.__setattr__(self, "__pydantic_fields_set__", set(kwargs))
+            object.__setattr__(self, "__pydantic_extra__", None)
+            object.__setattr__(self, "__pydantic_private__", None)
+            return
+        super().__init__(**kwargs)
 
     @field_validator("message", mode="before")
     @classmethod

@@ -52,11 +52,11 @@ class RunnableBinding(Runnable[Any, Any]):
         return attr
 
     @property
-    def InputType(self) -> Any:  # noqa: N802
+    def InputType(self) -> Any:
         return self.bound.InputType
 
     @property
-    def OutputType(self) -> Any:  # noqa: N802
+    def OutputType(self) -> Any:
         return self.bound.OutputType
 
     def get_input_schema(self, config: RunnableConfig | None = None) -> Any:
@@ -74,10 +74,14 @@ class RunnableBinding(Runnable[Any, Any]):
         return self.bound.streams_input
 
     def bind(self, **kwargs: Any) -> RunnableBinding:
+        if type(self) is not RunnableBinding:  # keep what a subclass (retry) adds
+            return super().bind(**kwargs)
         return RunnableBinding(bound=self.bound, kwargs={**self.kwargs, **kwargs},
                                config=self.config)
 
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> RunnableBinding:
+        if type(self) is not RunnableBinding:
+            return super().with_config(config, **kwargs)
         return RunnableBinding(bound=self.bound, kwargs=self.kwargs,
                                config=merge_configs(self.config, config, kwargs))  # type: ignore[arg-type]
 

@@ -19,7 +19,9 @@ class RunnableBranch(Runnable[Any, Any]):
 
     def __init__(self, *branches: Any) -> None:
         if len(branches) < 2:
-            raise ValueError("RunnableBranch needs at least one (condition, runnable) and a default")
+            raise ValueError(
+                "RunnableBranch needs at least one (condition, runnable) and a default"
+            )
         *pairs, default = branches
         self.branches: list[tuple[Runnable[Any, Any], Runnable[Any, Any]]] = []
         for pair in pairs:

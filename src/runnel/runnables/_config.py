@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+from runnel._core.run import CallbackManager
 
 if TYPE_CHECKING:
     from runnel.callbacks.manager import Callbacks
@@ -48,7 +50,8 @@ child_config_var: ContextVar[RunnableConfig | None] = ContextVar(
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
     """Return a complete config: the inherited one (context) overlaid with `config`.
 
-    Unknown top-level keys are moved into `configurable`.
+    Unknown top-level keys are moved into `configurable`; the inheritable tags and
+    metadata of a `CallbackManager` given as `callbacks` are merged in.
     """
     parent = child_config_var.get()
     out: RunnableConfig
@@ -65,6 +68,12 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
                 out[key] = value  # type: ignore[literal-required]
             else:
                 out["configurable"] = {**out.get("configurable", {}), key: value}
+        callbacks = out.get("callbacks")
+        if isinstance(callbacks, CallbackManager):
+            # From `run_manager.get_child()`: the parent run's tags and metadata.
+            tags = out.get("tags", [])
+            out["tags"] = [*tags, *(t for t in callbacks.inheritable_tags if t not in tags)]
+            out["metadata"] = {**callbacks.inheritable_metadata, **out.get("metadata", {})}
         configurable = out.get("configurable")
         if configurable:
             extra = {
@@ -85,11 +94,12 @@ def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
     for config in configs:
         if not config:
             continue
-        for key, value in config.items():
+        for key, value in cast(dict[str, Any], config).items():
             if key == "tags":
                 out["tags"] = sorted(set(out.get("tags", [])) | set(value or []))
             elif key in ("metadata", "configurable"):
-                out[key] = {**out.get(key, {}), **(value or {})}  # type: ignore[literal-required]
+                merged = {**cast(dict[str, Any], out.get(key, {})), **(value or {})}
+                out[key] = merged  # type: ignore[literal-required]
             elif key == "callbacks":
                 out["callbacks"] = merge_callbacks(out.get("callbacks"), value)
             elif key == "recursion_limit":
@@ -147,7 +157,7 @@ def get_config_list(
                 f"got {len(config)} configs for {length} inputs; pass one config or one per input"
             )
         return [ensure_config(c) for c in config]
-    base = ensure_config(config)
+    base = ensure_config(cast("RunnableConfig | None", config))
     if base.get("run_id") is not None and length > 1:
         rest = base.copy()
         rest.pop("run_id")

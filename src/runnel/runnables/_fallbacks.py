@@ -47,11 +47,11 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         return [self.runnable, *self.fallbacks]
 
     @property
-    def InputType(self) -> Any:  # noqa: N802
+    def InputType(self) -> Any:
         return self.runnable.InputType
 
     @property
-    def OutputType(self) -> Any:  # noqa: N802
+    def OutputType(self) -> Any:
         return self.runnable.OutputType
 
     def _check_input(self, input: Any) -> None:
@@ -159,7 +159,7 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
 
         delivered = False
         try:
-            async with aclosing(arecover_stream(open_attempt, on_failure)) as chunks:
+            async with aclosing(arecover_stream(open_attempt, on_failure)) as chunks:  # type: ignore[type-var]
                 async for chunk in chunks:
                     delivered = True
                     yield chunk

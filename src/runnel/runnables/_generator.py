@@ -8,7 +8,7 @@ from typing import Any
 
 from runnel.runnables._config import RunnableConfig, child_config_var
 from runnel.runnables._protocol import Runnable, _sync_transform_in_thread
-from runnel.runnables._utils import accepts_param, aclosing, close
+from runnel.runnables._utils import accepts_param, aclosing, call_target, close
 
 __all__ = ["RunnableGenerator"]
 
@@ -28,7 +28,7 @@ class RunnableGenerator(Runnable[Any, Any]):
         *,
         name: str | None = None,
     ) -> None:
-        if inspect.isasyncgenfunction(transform):
+        if inspect.isasyncgenfunction(call_target(transform)):
             if atransform is not None:
                 raise TypeError("transform is async: pass the sync version first")
             self._func: Callable[..., Any] | None = None
@@ -81,7 +81,7 @@ class RunnableGenerator(Runnable[Any, Any]):
     ) -> AsyncIterator[Any]:
         if self._afunc is None:
             # A sync generator under astream: run it in worker threads.
-            async with aclosing(
+            async with aclosing(  # type: ignore[type-var]
                 _sync_transform_in_thread(lambda it: self._transform(it, config), chunks)
             ) as out:
                 async for chunk in out:

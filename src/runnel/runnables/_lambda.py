@@ -12,7 +12,7 @@ from runnel._core.fold import Accumulator
 from runnel.exceptions import RecursionLimitError
 from runnel.runnables._config import RunnableConfig, child_config_var
 from runnel.runnables._protocol import Runnable
-from runnel.runnables._utils import accepts_param, aclosing, close
+from runnel.runnables._utils import accepts_param, aclosing, call_target, close
 
 __all__ = ["RunnableLambda", "chain"]
 
@@ -33,10 +33,13 @@ class RunnableLambda(Runnable[Any, Any]):
     ) -> None:
         if not callable(func):
             raise TypeError(f"RunnableLambda needs a callable, got {type(func).__name__}")
-        if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        self.func: Callable[..., Any] | None
+        self.afunc: Callable[..., Any] | None
+        target = call_target(func)
+        if inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target):
             if afunc is not None:
                 raise TypeError("func is async: pass the sync version as func, async as afunc")
-            self.func: Callable[..., Any] | None = None
+            self.func = None
             self.afunc = func
         else:
             self.func = func
@@ -55,7 +58,7 @@ class RunnableLambda(Runnable[Any, Any]):
         return f"RunnableLambda({self.name or 'lambda'})"
 
     @property
-    def InputType(self) -> Any:  # noqa: N802
+    def InputType(self) -> Any:
         func = self.func or self.afunc
         try:
             params = list(inspect.signature(func).parameters.values())  # type: ignore[arg-type]
@@ -67,7 +70,7 @@ class RunnableLambda(Runnable[Any, Any]):
         return Any
 
     @property
-    def OutputType(self) -> Any:  # noqa: N802
+    def OutputType(self) -> Any:
         try:
             return get_type_hints(self.func or self.afunc).get("return", Any)
         except Exception:
@@ -111,7 +114,7 @@ class RunnableLambda(Runnable[Any, Any]):
 
     def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
         func = self._sync_func()
-        if inspect.isgeneratorfunction(func):
+        if inspect.isgeneratorfunction(call_target(func)):
             acc = Accumulator()
             for chunk in self._call(func, input, config):
                 acc.add(chunk)
@@ -125,11 +128,11 @@ class RunnableLambda(Runnable[Any, Any]):
     async def _ainvoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:
         if self.afunc is None:
             func = self._sync_func()
-            if inspect.isgeneratorfunction(func):
+            if inspect.isgeneratorfunction(call_target(func)):
                 output = await anyio.to_thread.run_sync(self._invoke, input, config)
                 return output
             output = await anyio.to_thread.run_sync(self._call, func, input, config)
-        elif inspect.isasyncgenfunction(self.afunc):
+        elif inspect.isasyncgenfunction(call_target(self.afunc)):
             acc = Accumulator()
             async with aclosing(self._call(self.afunc, input, config)) as gen:
                 async for chunk in gen:
@@ -152,7 +155,7 @@ class RunnableLambda(Runnable[Any, Any]):
             close(chunks)
         input = acc.value()
         func = self._sync_func()
-        if not inspect.isgeneratorfunction(func):
+        if not inspect.isgeneratorfunction(call_target(func)):
             output = self._call(func, input, config)
             if isinstance(output, Runnable):
                 yield from output.stream(input, self._follow(output, input, config))
@@ -181,11 +184,11 @@ class RunnableLambda(Runnable[Any, Any]):
             async for chunk in chunks:
                 acc.add(chunk)
         input = acc.value()
-        if self.afunc is None or not inspect.isasyncgenfunction(self.afunc):
-            if self.afunc is None and inspect.isgeneratorfunction(self._sync_func()):
+        if self.afunc is None or not inspect.isasyncgenfunction(call_target(self.afunc)):
+            if self.afunc is None and inspect.isgeneratorfunction(call_target(self._sync_func())):
                 from runnel.runnables._utils import aiter_sync
 
-                async with aclosing(aiter_sync(self._transform(iter((input,)), config))) as it:
+                async with aclosing(aiter_sync(self._transform(iter((input,)), config))) as it:  # type: ignore[type-var]
                     async for chunk in it:
                         yield chunk
                 return

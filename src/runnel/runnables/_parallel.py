@@ -97,7 +97,7 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
             _, step, cfg = branches[index]
             return await step.ainvoke(input, cfg)
 
-        async with aclosing(
+        async with aclosing(  # type: ignore[type-var]
             run_bounded(one, len(branches), config.get("max_concurrency"))
         ) as results:
             async for index, value in results:

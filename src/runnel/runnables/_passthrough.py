@@ -13,7 +13,7 @@ from runnel.runnables._config import RunnableConfig
 from runnel.runnables._parallel import RunnableParallel
 from runnel.runnables._protocol import Runnable, run_in_context
 from runnel.runnables._tee import AsyncTee, Tee
-from runnel.runnables._utils import accepts_param, aclosing, close
+from runnel.runnables._utils import accepts_param, aclosing, call_target, close
 
 __all__ = ["RunnableAssign", "RunnablePassthrough", "RunnablePick"]
 
@@ -35,7 +35,7 @@ class RunnablePassthrough(Runnable[Any, Any]):
         *,
         name: str | None = None,
     ) -> None:
-        if func is not None and inspect.iscoroutinefunction(func):
+        if func is not None and inspect.iscoroutinefunction(call_target(func)):
             if afunc is not None:
                 raise TypeError("func is async: pass the sync version as func, async as afunc")
             func, afunc = None, func

@@ -140,7 +140,7 @@ class RunnableRetry(RunnableBinding):
         kw = {**self.kwargs, **kwargs}
         replay = AsyncReplay(input)
         try:
-            async with aclosing(
+            async with aclosing(  # type: ignore[type-var]
                 arecover_stream(
                     lambda n: self.bound.atransform(
                         replay(n), self._attempt_config(config, n), **kw

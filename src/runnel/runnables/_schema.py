@@ -17,7 +17,7 @@ def _safe(name: str) -> str:
 
 @lru_cache(maxsize=512)
 def _root(name: str, annotation: Any) -> type[BaseModel]:
-    return type(_safe(name), (RootModel[annotation],), {})  # type: ignore[valid-type]
+    return type(_safe(name), (RootModel[annotation],), {})
 
 
 def root_model(name: str, annotation: Any) -> type[BaseModel]:
@@ -25,7 +25,7 @@ def root_model(name: str, annotation: Any) -> type[BaseModel]:
     try:
         return _root(name, annotation)
     except TypeError:  # unhashable annotation
-        return type(_safe(name), (RootModel[annotation],), {})  # type: ignore[valid-type]
+        return type(_safe(name), (RootModel[annotation],), {})
 
 
 def object_model(name: str, fields: Mapping[str, Any], required: bool = False) -> type[BaseModel]:

@@ -51,11 +51,11 @@ class RunnableSequence(Runnable[Any, Any]):
         return self.steps[-1]
 
     @property
-    def InputType(self) -> Any:  # noqa: N802
+    def InputType(self) -> Any:
         return self.first.InputType
 
     @property
-    def OutputType(self) -> Any:  # noqa: N802
+    def OutputType(self) -> Any:
         return self.last.OutputType
 
     def get_input_schema(self, config: RunnableConfig | None = None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,7 +13,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 
-__all__ = ["accepts_param", "aiter_sync", "aiter_of", "aclosing", "close"]
+__all__ = ["accepts_param", "aiter_sync", "aiter_of", "aclosing", "call_target", "close"]
 
 T = TypeVar("T")
 _DONE = object()
@@ -25,6 +26,13 @@ def accepts_param(func: Callable[..., Any], name: str) -> bool:
     except (TypeError, ValueError):
         return False
     return name in params
+
+
+def call_target(func: Callable[..., Any]) -> Callable[..., Any]:
+    """What decides how `func` runs (async? generator?): itself, or an object's `__call__`."""
+    if inspect.isroutine(func) or inspect.isclass(func) or isinstance(func, functools.partial):
+        return func
+    return getattr(func, "__call__", func)  # noqa: B004 - the method itself is wanted
 
 
 def close(it: object) -> None:
@@ -81,6 +89,6 @@ class SyncBridge(Iterator[T]):
 
     def __next__(self) -> T:
         try:
-            return anyio.from_thread.run(self._source.__anext__)
+            return anyio.from_thread.run(self._source.__anext__)  # type: ignore[arg-type]
         except StopAsyncIteration:
             raise StopIteration from None

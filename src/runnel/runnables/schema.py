@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
-
-from typing_extensions import NotRequired
+from typing import Any, Literal, NotRequired, TypedDict
 
 __all__ = ["CustomStreamEvent", "EventData", "StandardStreamEvent", "StreamEvent"]
 
