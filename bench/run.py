@@ -51,8 +51,10 @@ def main() -> int:
             continue
         higher_is_better = key.endswith("tokens/s")
         ratio_is_figure = "ratio" in key
-        speedup = "" if ratio_is_figure else (
-            f"{value / other:8.1f}x" if higher_is_better else f"{other / value:8.1f}x"
+        speedup = (
+            ""
+            if ratio_is_figure
+            else (f"{value / other:8.1f}x" if higher_is_better else f"{other / value:8.1f}x")
         )
         print(f"{key:<{width}}  {value:>12.2f}  {other:>12.2f}  {speedup:>9}")
     return 0

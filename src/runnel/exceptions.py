@@ -1,12 +1,12 @@
 """The errors runnel raises.
 
-    RunnelError
-    ├── OutputParserException (also ValueError)    malformed model output; keeps llm_output
-    ├── StreamInterrupted                           a stream failed after chunks were delivered
-    ├── RecursionLimitError (also RecursionError)   recursion_limit exceeded
-    └── ProviderError                               a provider call failed; never holds a key
-        ├── ProviderTimeout (also TimeoutError)
-        └── IncompleteStreamError                   the stream ended without its terminal event
+RunnelError
+├── OutputParserException (also ValueError)    malformed model output; keeps llm_output
+├── StreamInterrupted                           a stream failed after chunks were delivered
+├── RecursionLimitError (also RecursionError)   recursion_limit exceeded
+└── ProviderError                               a provider call failed; never holds a key
+    ├── ProviderTimeout (also TimeoutError)
+    └── IncompleteStreamError                   the stream ended without its terminal event
 """
 
 from __future__ import annotations

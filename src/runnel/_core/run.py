@@ -329,8 +329,9 @@ def start_run(
         name=config.get("run_name") or name,
         run_type=run_type,
         tags=[*local_tags, *(t for t in tags or () if t not in local_tags)],
-        metadata={**config.get("metadata", {}), **metadata} if metadata else
-        config.get("metadata", {}),
+        metadata={**config.get("metadata", {}), **metadata}
+        if metadata
+        else config.get("metadata", {}),
         inputs=inputs,
         listeners=_as_listeners(handlers),
         is_async=is_async,

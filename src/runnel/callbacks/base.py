@@ -114,8 +114,14 @@ class BaseCallbackHandler(Listener):
         """A retriever run failed."""
 
     def on_custom_event(
-        self, name: str, data: Any, *, run_id: UUID, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, **kwargs: Any,
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> Any:
         """A user's custom event (see `dispatch_custom_event`)."""
 
@@ -163,24 +169,62 @@ class BaseCallbackHandler(Listener):
         meta = run.metadata
         if kind in _CHAIN_TYPES:
             inputs = {"input": ""} if run.inputs is DEFERRED else run.inputs
-            self._call(run, "on_chain_start", serialized, inputs, metadata=meta,
-                       run_type=_CHAIN_TYPES[kind], name=run.name, **ids)
+            self._call(
+                run,
+                "on_chain_start",
+                serialized,
+                inputs,
+                metadata=meta,
+                run_type=_CHAIN_TYPES[kind],
+                name=run.name,
+                **ids,
+            )
         elif kind == "chat_model":
             # As langchain-core: models get `name` only when the config sets run_name.
             if not self.ignore_chat_model:
-                self._call(run, "on_chat_model_start", serialized, run.inputs["messages"],
-                           metadata=meta, name=run.extra.get("run_name"),
-                           **_model_kwargs(run), **ids)
+                self._call(
+                    run,
+                    "on_chat_model_start",
+                    serialized,
+                    run.inputs["messages"],
+                    metadata=meta,
+                    name=run.extra.get("run_name"),
+                    **_model_kwargs(run),
+                    **ids,
+                )
         elif kind == "llm":
-            self._call(run, "on_llm_start", serialized, run.inputs["prompts"], metadata=meta,
-                       name=run.extra.get("run_name"), **_model_kwargs(run), **ids)
+            self._call(
+                run,
+                "on_llm_start",
+                serialized,
+                run.inputs["prompts"],
+                metadata=meta,
+                name=run.extra.get("run_name"),
+                **_model_kwargs(run),
+                **ids,
+            )
         elif kind == "retriever":
-            self._call(run, "on_retriever_start", serialized, run.inputs["query"], metadata=meta,
-                       name=run.name, **ids)
+            self._call(
+                run,
+                "on_retriever_start",
+                serialized,
+                run.inputs["query"],
+                metadata=meta,
+                name=run.name,
+                **ids,
+            )
         elif kind == "tool":
-            self._call(run, "on_tool_start", serialized, run.extra.get("input_str", ""),
-                       metadata=meta, name=run.name, inputs=run.inputs,
-                       tool_call_id=run.extra.get("tool_call_id"), **ids)
+            self._call(
+                run,
+                "on_tool_start",
+                serialized,
+                run.extra.get("input_str", ""),
+                metadata=meta,
+                name=run.name,
+                inputs=run.inputs,
+                tool_call_id=run.extra.get("tool_call_id"),
+                **ids,
+            )
 
     def _run_token(self, run: Run, token: Any, chunk: Any) -> None:
         if not self.ignore_llm:
@@ -203,9 +247,12 @@ class BaseCallbackHandler(Listener):
     def _run_error(self, run: Run) -> None:
         if self._skip(run):
             return
-        method = {"chat_model": "on_llm_error", "llm": "on_llm_error",
-                  "retriever": "on_retriever_error", "tool": "on_tool_error"}.get(
-                      run.run_type, "on_chain_error")
+        method = {
+            "chat_model": "on_llm_error",
+            "llm": "on_llm_error",
+            "retriever": "on_retriever_error",
+            "tool": "on_tool_error",
+        }.get(run.run_type, "on_chain_error")
         extra: dict[str, Any] = {}
         if run.run_type == "tool":
             extra["tool_call_id"] = run.extra.get("tool_call_id")
@@ -215,8 +262,15 @@ class BaseCallbackHandler(Listener):
 
     def _run_custom_event(self, run: Run, name: str, data: Any) -> None:
         if not self.ignore_custom_event:
-            self._call(run, "on_custom_event", name, data, run_id=run.id, tags=run.tags,
-                       metadata=run.metadata)
+            self._call(
+                run,
+                "on_custom_event",
+                name,
+                data,
+                run_id=run.id,
+                tags=run.tags,
+                metadata=run.metadata,
+            )
 
 
 class AsyncCallbackHandler(BaseCallbackHandler):
@@ -257,9 +311,7 @@ class AsyncCallbackHandler(BaseCallbackHandler):
     async def on_llm_error(self, error: BaseException, **kwargs: Any) -> Any:
         """A model run failed."""
 
-    async def on_tool_start(
-        self, serialized: dict[str, Any], input_str: str, **kwargs: Any
-    ) -> Any:
+    async def on_tool_start(self, serialized: dict[str, Any], input_str: str, **kwargs: Any) -> Any:
         """A tool run started."""
 
     async def on_tool_end(self, output: Any, **kwargs: Any) -> Any:
@@ -280,8 +332,14 @@ class AsyncCallbackHandler(BaseCallbackHandler):
         """A retriever run failed."""
 
     async def on_custom_event(
-        self, name: str, data: Any, *, run_id: UUID, tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None, **kwargs: Any,
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> Any:
         """A user's custom event (see `adispatch_custom_event`)."""
 
@@ -294,8 +352,7 @@ class AsyncCallbackHandler(BaseCallbackHandler):
 
 def _model_kwargs(run: Run) -> dict[str, Any]:
     params = run.extra.get("invocation_params", {})
-    return {"invocation_params": params, "options": {"stop": params.get("stop")},
-            "batch_size": 1}
+    return {"invocation_params": params, "options": {"stop": params.get("stop")}, "batch_size": 1}
 
 
 async def _guard(coro: Coroutine[Any, Any, Any], handler: BaseCallbackHandler, method: str) -> None:
@@ -317,6 +374,5 @@ def _run_in_background_loop(coro: Coroutine[Any, Any, Any]) -> None:
     with _loop_lock:
         if _loop is None:
             _loop = asyncio.new_event_loop()
-            threading.Thread(target=_loop.run_forever, name="runnel-callbacks",
-                             daemon=True).start()
+            threading.Thread(target=_loop.run_forever, name="runnel-callbacks", daemon=True).start()
     asyncio.run_coroutine_threadsafe(coro, _loop).result()

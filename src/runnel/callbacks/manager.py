@@ -39,10 +39,14 @@ def merge_callbacks(left: Callbacks, right: Callbacks) -> Callbacks:
     if not right:
         return left
     if isinstance(left, CallbackManager):
-        merged = CallbackManager(left.handlers, left.inheritable_handlers, tags=left.tags,
-                                 parent_run=left.parent_run,
-                                 inheritable_tags=left.inheritable_tags,
-                                 inheritable_metadata=left.inheritable_metadata)
+        merged = CallbackManager(
+            left.handlers,
+            left.inheritable_handlers,
+            tags=left.tags,
+            parent_run=left.parent_run,
+            inheritable_tags=left.inheritable_tags,
+            inheritable_metadata=left.inheritable_metadata,
+        )
         for handler in right.handlers if isinstance(right, CallbackManager) else right:
             merged.add_handler(handler)
         return merged

@@ -44,8 +44,12 @@ class ChatGeneration(Generation):
             kind = _TYPES.get(cls)
             if kind is None:
                 kind = _TYPES[cls] = cls.model_fields["type"].default
-            fields = {"text": message.text, "generation_info": info, "type": kind,
-                      "message": message}
+            fields = {
+                "text": message.text,
+                "generation_info": info,
+                "type": kind,
+                "message": message,
+            }
             object.__setattr__(self, "__dict__", fields)
             object.__setattr__(self, "__pydantic_fields_set__", set(kwargs))
             object.__setattr__(self, "__pydantic_extra__", None)

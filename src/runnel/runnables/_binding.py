@@ -42,12 +42,16 @@ class RunnableBinding(Runnable[Any, Any]):
         if name.startswith("_") or name in ("bound", "kwargs", "config"):
             raise AttributeError(name)
         attr = getattr(self.bound, name)
-        if callable(attr) and getattr(attr, "__self__", None) is self.bound and name in (
-            "bind_tools", "with_structured_output"
+        if (
+            callable(attr)
+            and getattr(attr, "__self__", None) is self.bound
+            and name in ("bind_tools", "with_structured_output")
         ):
+
             def rebind(*args: Any, **kwargs: Any) -> Any:
                 inner = attr(*args, **kwargs)
                 return RunnableBinding(bound=inner, kwargs=self.kwargs, config=self.config)
+
             return rebind
         return attr
 
@@ -76,14 +80,16 @@ class RunnableBinding(Runnable[Any, Any]):
     def bind(self, **kwargs: Any) -> RunnableBinding:
         if type(self) is not RunnableBinding:  # keep what a subclass (retry) adds
             return super().bind(**kwargs)
-        return RunnableBinding(bound=self.bound, kwargs={**self.kwargs, **kwargs},
-                               config=self.config)
+        return RunnableBinding(
+            bound=self.bound, kwargs={**self.kwargs, **kwargs}, config=self.config
+        )
 
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> RunnableBinding:
         if type(self) is not RunnableBinding:
             return super().with_config(config, **kwargs)
-        return RunnableBinding(bound=self.bound, kwargs=self.kwargs,
-                               config=merge_configs(self.config, config, kwargs))  # type: ignore[arg-type]
+        return RunnableBinding(
+            bound=self.bound, kwargs=self.kwargs, config=merge_configs(self.config, config, kwargs)
+        )  # type: ignore[arg-type]
 
     def _merge(self, config: RunnableConfig | None) -> RunnableConfig:
         return merge_configs(self.config, config) if self.config else (config or {})
@@ -91,9 +97,7 @@ class RunnableBinding(Runnable[Any, Any]):
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return self.bound.invoke(input, self._merge(config), **{**self.kwargs, **kwargs})
 
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return await self.bound.ainvoke(input, self._merge(config), **{**self.kwargs, **kwargs})
 
     def stream(

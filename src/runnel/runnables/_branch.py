@@ -39,9 +39,7 @@ class RunnableBranch(Runnable[Any, Any]):
                 return runnable, f"branch:{index + 1}"
         return self.default, "branch:default"
 
-    async def _achoose(
-        self, input: Any, config: RunnableConfig
-    ) -> tuple[Runnable[Any, Any], str]:
+    async def _achoose(self, input: Any, config: RunnableConfig) -> tuple[Runnable[Any, Any], str]:
         for index, (condition, runnable) in enumerate(self.branches):
             if await condition.ainvoke(input, step_config(config, f"condition:{index + 1}")):
                 return runnable, f"branch:{index + 1}"
@@ -88,5 +86,3 @@ class RunnableBranch(Runnable[Any, Any]):
             for runnable in pair:
                 specs.extend(s for s in runnable.config_specs if s not in specs)
         return specs
-
-

@@ -58,8 +58,13 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
     if parent is not None:
         out = parent.copy()
     else:
-        out = {"tags": [], "metadata": {}, "callbacks": None,
-               "recursion_limit": DEFAULT_RECURSION_LIMIT, "configurable": {}}
+        out = {
+            "tags": [],
+            "metadata": {},
+            "callbacks": None,
+            "recursion_limit": DEFAULT_RECURSION_LIMIT,
+            "configurable": {},
+        }
     if config:
         for key, value in config.items():
             if value is None and key not in ("run_id", "max_concurrency", "callbacks"):

@@ -58,9 +58,7 @@ class RunnableGenerator(Runnable[Any, Any]):
         self, chunks: Iterator[Any], config: RunnableConfig, **kwargs: Any
     ) -> Iterator[Any]:
         if self._func is None:
-            raise TypeError(
-                f"{self.get_name()} is an async generator: use astream/ainvoke instead"
-            )
+            raise TypeError(f"{self.get_name()} is an async generator: use astream/ainvoke instead")
         gen = self._open(self._func, chunks, config)
         try:
             while True:

@@ -107,9 +107,7 @@ class RunnableLambda(Runnable[Any, Any]):
 
     def _sync_func(self) -> Callable[..., Any]:
         if self.func is None:
-            raise TypeError(
-                f"{self.get_name()} is an async function: use ainvoke/astream instead"
-            )
+            raise TypeError(f"{self.get_name()} is an async function: use ainvoke/astream instead")
         return self.func
 
     def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> Any:

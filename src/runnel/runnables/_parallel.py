@@ -66,10 +66,12 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         inner = ",\n  ".join(f"{k}: {v!r}" for k, v in self.steps__.items())
         return "{\n  " + inner + "\n}"
 
-    def _branch_configs(self, config: RunnableConfig) -> list[tuple[str, Runnable[Any, Any],
-                                                                     RunnableConfig]]:
-        return [(key, step, step_config(config, f"map:key:{key}"))
-                for key, step in self.steps__.items()]
+    def _branch_configs(
+        self, config: RunnableConfig
+    ) -> list[tuple[str, Runnable[Any, Any], RunnableConfig]]:
+        return [
+            (key, step, step_config(config, f"map:key:{key}")) for key, step in self.steps__.items()
+        ]
 
     # -- invoke ------------------------------------------------------------------------
     def _invoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> dict[str, Any]:
@@ -173,8 +175,9 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         limit = config.get("max_concurrency")
         semaphore = asyncio.Semaphore(limit) if limit else None
 
-        async def pump(key: str, step: Runnable[Any, Any], cfg: RunnableConfig,
-                       src: AsyncIterator[Any]) -> None:
+        async def pump(
+            key: str, step: Runnable[Any, Any], cfg: RunnableConfig, src: AsyncIterator[Any]
+        ) -> None:
             try:
                 if semaphore is not None:
                     await semaphore.acquire()

@@ -140,9 +140,7 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         base = self._check(input)
         return {**base, **self.mapper.invoke(base, step_config(config, ""))}
 
-    async def _ainvoke(
-        self, input: Any, config: RunnableConfig, **kwargs: Any
-    ) -> dict[str, Any]:
+    async def _ainvoke(self, input: Any, config: RunnableConfig, **kwargs: Any) -> dict[str, Any]:
         base = self._check(input)
         return {**base, **await self.mapper.ainvoke(base, step_config(config, ""))}
 

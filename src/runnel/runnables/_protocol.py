@@ -252,9 +252,7 @@ class Runnable(Generic[Input, Output]):
         native = self._native
         if type(self).invoke is not Runnable.invoke and "_ainvoke" not in native:
             # LangChain-style subclass: its own invoke is the implementation.
-            return await anyio.to_thread.run_sync(
-                lambda: self.invoke(input, config, **kwargs)
-            )
+            return await anyio.to_thread.run_sync(lambda: self.invoke(input, config, **kwargs))
         config = ensure_config(config)
         run = self._start(config, input, True, kwargs)
         cfg = child_config(config, run)
@@ -440,9 +438,7 @@ class Runnable(Generic[Input, Output]):
     ) -> AsyncIterator[Any]:
         if "_atransform" in self._native:
             return self._atransform(chunks, config, **kwargs)
-        return _sync_transform_in_thread(
-            lambda it: self._transform(it, config, **kwargs), chunks
-        )
+        return _sync_transform_in_thread(lambda it: self._transform(it, config, **kwargs), chunks)
 
     def _atraced(
         self,
@@ -575,8 +571,7 @@ class Runnable(Generic[Input, Output]):
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="runnel-batch") as pool:
             futures: dict[Future[Any], int] = {
-                pool.submit(contextvars.copy_context().run, one, i): i
-                for i in range(len(inputs))
+                pool.submit(contextvars.copy_context().run, one, i): i for i in range(len(inputs))
             }
             try:
                 pending = set(futures)
@@ -649,10 +644,17 @@ class Runnable(Generic[Input, Output]):
         from runnel.tracers.event_stream import astream_events
 
         return astream_events(
-            self, input, config, version=version, include_names=include_names,
-            include_types=include_types, include_tags=include_tags,
-            exclude_names=exclude_names, exclude_types=exclude_types,
-            exclude_tags=exclude_tags, **kwargs,
+            self,
+            input,
+            config,
+            version=version,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+            **kwargs,
         )
 
     def stream_events(
@@ -673,10 +675,17 @@ class Runnable(Generic[Input, Output]):
         from runnel.tracers.event_stream import stream_events
 
         return stream_events(
-            self, input, config, version=version, include_names=include_names,
-            include_types=include_types, include_tags=include_tags,
-            exclude_names=exclude_names, exclude_types=exclude_types,
-            exclude_tags=exclude_tags, **kwargs,
+            self,
+            input,
+            config,
+            version=version,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+            **kwargs,
         )
 
     def astream_log(
@@ -698,10 +707,18 @@ class Runnable(Generic[Input, Output]):
         from runnel.tracers.log_stream import astream_log
 
         return astream_log(
-            self, input, config, diff=diff, with_streamed_output_list=with_streamed_output_list,
-            include_names=include_names, include_types=include_types,
-            include_tags=include_tags, exclude_names=exclude_names,
-            exclude_types=exclude_types, exclude_tags=exclude_tags, **kwargs,
+            self,
+            input,
+            config,
+            diff=diff,
+            with_streamed_output_list=with_streamed_output_list,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+            **kwargs,
         )
 
     # -- composition -----------------------------------------------------------------
@@ -740,9 +757,7 @@ class Runnable(Generic[Input, Output]):
 
         return RunnableBinding(bound=self, kwargs=kwargs)
 
-    def with_config(
-        self, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> RunnableBinding:
+    def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> RunnableBinding:
         """A copy of this runnable that always runs with this config merged in."""
         from runnel.runnables._binding import RunnableBinding
 

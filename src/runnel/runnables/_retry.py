@@ -90,9 +90,7 @@ class RunnableRetry(RunnableBinding):
                     raise
             attempt += 1
 
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         kw = {**self.kwargs, **kwargs}
         attempt = 1
         while True:

@@ -19,8 +19,14 @@ class RunnableSequence(Runnable[Any, Any]):
     starts flowing after the last step that needs its whole input (a barrier).
     """
 
-    def __init__(self, *steps: Any, name: str | None = None, first: Any = None,
-                 middle: list[Any] | None = None, last: Any = None) -> None:
+    def __init__(
+        self,
+        *steps: Any,
+        name: str | None = None,
+        first: Any = None,
+        middle: list[Any] | None = None,
+        last: Any = None,
+    ) -> None:
         if first is not None or last is not None:
             steps = (first, *(middle or []), last)
         flat: list[Runnable[Any, Any]] = []

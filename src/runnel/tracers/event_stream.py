@@ -10,10 +10,11 @@ when a run starts, before any event of it is built.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from runnel._core.run import DEFERRED, Listener, Run
@@ -30,8 +31,15 @@ BUFFER_SIZE = 128
 class EventFilter:
     """LangChain's include/exclude rule on names, run types and tags."""
 
-    __slots__ = ("exclude_names", "exclude_tags", "exclude_types", "include_names",
-                 "include_tags", "include_types", "selective")
+    __slots__ = (
+        "exclude_names",
+        "exclude_tags",
+        "exclude_types",
+        "include_names",
+        "include_tags",
+        "include_types",
+        "selective",
+    )
 
     def __init__(
         self,
@@ -49,8 +57,12 @@ class EventFilter:
         self.exclude_types = frozenset(exclude_types or ())
         self.exclude_tags = frozenset(exclude_tags or ())
         self.selective = bool(
-            self.include_names or self.include_types or self.include_tags
-            or self.exclude_names or self.exclude_types or self.exclude_tags
+            self.include_names
+            or self.include_types
+            or self.include_tags
+            or self.exclude_names
+            or self.exclude_types
+            or self.exclude_tags
         )
 
     def __call__(self, name: str, run_type: str, tags: Sequence[str]) -> bool:
@@ -177,16 +189,26 @@ class EventSink(Listener):
         if self.version == "v2":
             if kind == "chat_model":
                 return generations[0][0].message
-            return {"generations": [[g.model_dump() for g in gens] for gens in generations],
-                    "llm_output": out.llm_output}
+            return {
+                "generations": [[g.model_dump() for g in gens] for gens in generations],
+                "llm_output": out.llm_output,
+            }
         if run.parent is None:  # v1 at the root: the plain streamed output
             first = generations[0][0]
             return first.message if kind == "chat_model" else first.text
-        return {**out.model_dump(), "run": None, "type": "LLMResult"} if kind == "llm" else {
-            "generations": [[{**g.model_dump(exclude={"message"}), "message": g.message}
-                             for g in gens] for gens in generations],
-            "llm_output": out.llm_output, "run": None, "type": "LLMResult",
-        }
+        return (
+            {**out.model_dump(), "run": None, "type": "LLMResult"}
+            if kind == "llm"
+            else {
+                "generations": [
+                    [{**g.model_dump(exclude={"message"}), "message": g.message} for g in gens]
+                    for gens in generations
+                ],
+                "llm_output": out.llm_output,
+                "run": None,
+                "type": "LLMResult",
+            }
+        )
 
 
 # -- the root-input rewrite (LangChain's contract, done on copies) ------------------------
@@ -221,7 +243,7 @@ def _check_version(version: str) -> None:
         )
 
 
-def _with_sink(config: RunnableConfig | None, sink: EventSink) -> RunnableConfig:
+def _with_sink(config: RunnableConfig | None, sink: Listener) -> RunnableConfig:
     config = ensure_config(config)
     config = config.copy()
     config["callbacks"] = merge_callbacks(config.get("callbacks"), [sink])
@@ -296,8 +318,9 @@ async def astream_events(
         Exception: whatever the run raised, after the events produced before it.
     """
     _check_version(version)
-    keep = EventFilter(include_names, include_types, include_tags,
-                       exclude_names, exclude_types, exclude_tags)
+    keep = EventFilter(
+        include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
+    )
     channel = _AsyncChannel(buffer_size)
     sink = EventSink(version, keep, channel.put)
     run_config = _with_sink(config, sink)
@@ -316,7 +339,7 @@ async def astream_events(
             yield rewrite(event)
 
 
-async def drive(producer: Any, channel: _AsyncChannel) -> AsyncIterator[dict[str, Any]]:
+async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[Any, None]:
     """Run `producer` as a task and yield what it puts in `channel`, as it comes.
 
     The producer's exception is raised after everything it put before failing.
@@ -335,10 +358,8 @@ async def drive(producer: Any, channel: _AsyncChannel) -> AsyncIterator[dict[str
     finally:
         if not task.done():
             task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        except (asyncio.CancelledError, Exception):
-            pass
 
 
 _CLOSED = object()
@@ -370,8 +391,9 @@ def stream_events(
         Exception: whatever the run raised, after the events produced before it.
     """
     _check_version(version)
-    keep = EventFilter(include_names, include_types, include_tags,
-                       exclude_names, exclude_types, exclude_tags)
+    keep = EventFilter(
+        include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
+    )
     events: queue.Queue[Any] = queue.Queue(maxsize=buffer_size)
     stopped = threading.Event()
 
@@ -419,8 +441,12 @@ def _consume_thread(
 ) -> Iterator[dict[str, Any]]:
     import contextvars
 
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(produce,),
-                              name="runnel-stream-events", daemon=True)
+    thread = threading.Thread(
+        target=contextvars.copy_context().run,
+        args=(produce,),
+        name="runnel-stream-events",
+        daemon=True,
+    )
     thread.start()
     try:
         while True:
@@ -433,8 +459,6 @@ def _consume_thread(
     finally:
         stopped.set()
         while thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 events.get(timeout=0.05)
-            except queue.Empty:
-                pass
         thread.join()

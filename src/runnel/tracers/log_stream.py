@@ -119,10 +119,21 @@ class LogSink(Listener):
     def _run_start(self, run: Run) -> None:
         if self._root is None:
             self._root = run
-            self._patch(run, {"op": "replace", "path": "", "value": {
-                "id": str(run.id), "streamed_output": [], "final_output": None, "logs": {},
-                "name": run.name, "type": run.run_type,
-            }})
+            self._patch(
+                run,
+                {
+                    "op": "replace",
+                    "path": "",
+                    "value": {
+                        "id": str(run.id),
+                        "streamed_output": [],
+                        "final_output": None,
+                        "logs": {},
+                        "name": run.name,
+                        "type": run.run_type,
+                    },
+                },
+            )
             return
         kind = "llm" if run.run_type == "chat_model" else run.run_type
         if not self.keep(run.name, kind, run.tags):
@@ -132,9 +143,16 @@ class LogSink(Listener):
         key = run.name if count == 1 else f"{run.name}:{count}"
         self._keys[id(run)] = key
         entry: LogEntry = {
-            "id": str(run.id), "name": run.name, "type": kind, "tags": run.tags,
-            "metadata": run.metadata, "start_time": _timestamp(run), "streamed_output": [],
-            "streamed_output_str": [], "final_output": None, "end_time": None,
+            "id": str(run.id),
+            "name": run.name,
+            "type": kind,
+            "tags": run.tags,
+            "metadata": run.metadata,
+            "start_time": _timestamp(run),
+            "streamed_output": [],
+            "streamed_output_str": [],
+            "final_output": None,
+            "end_time": None,
         }
         self._patch(run, {"op": "add", "path": f"/logs/{key}", "value": entry})
 
@@ -152,15 +170,22 @@ class LogSink(Listener):
         ops = [{"op": "add", "path": f"/logs/{key}/streamed_output/-", "value": chunk}]
         if run.run_type in ("chat_model", "llm"):
             text = chunk if isinstance(chunk, str) else getattr(chunk, "content", "")
-            ops.insert(0, {"op": "add", "path": f"/logs/{key}/streamed_output_str/-",
-                           "value": text if isinstance(text, str) else str(text)})
+            ops.insert(
+                0,
+                {
+                    "op": "add",
+                    "path": f"/logs/{key}/streamed_output_str/-",
+                    "value": text if isinstance(text, str) else str(text),
+                },
+            )
         self._patch(run, *ops)
 
     def _run_end(self, run: Run) -> None:
         if run is self._root:
             if self._root_output.empty:
-                self._patch(run, {"op": "replace", "path": "/final_output",
-                                  "value": _plain_output(run)})
+                self._patch(
+                    run, {"op": "replace", "path": "/final_output", "value": _plain_output(run)}
+                )
             return
         key = self._keys.pop(id(run), None)
         if key is None:
@@ -227,8 +252,9 @@ async def astream_log(
     Raises:
         Exception: whatever the run raised, after the patches produced before it.
     """
-    keep = EventFilter(include_names, include_types, include_tags,
-                       exclude_names, exclude_types, exclude_tags)
+    keep = EventFilter(
+        include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
+    )
     channel = _AsyncChannel(buffer_size)
     sink = LogSink(keep, channel.put, with_streamed_output_list)
     run_config = _with_sink(config, sink)
@@ -245,8 +271,10 @@ async def astream_log(
     async with aclosing(drive(produce(), channel)) as patches:
         async for patch in patches:
             if diff:
-                yield patch  # type: ignore[misc]
+                yield patch
+            elif log is None:
+                log = RunLog(*patch.ops, state=apply_patch(None, patch.ops))
+                yield log
             else:
-                log = RunLog(*patch.ops, state=apply_patch(None, patch.ops)) if log is None \
-                    else log + patch  # type: ignore[operator]
+                log = log + patch
                 yield log
