@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,17 +52,12 @@ class BaseMessage(BaseModel):
 
     def __init__(self, content: MessageContent, **kwargs: Any) -> None:
         """Create a message; `content` may be given positionally."""
-        if type(content) is str and _plain(kwargs):
-            defaults = _fast_defaults(type(self))
-            if defaults is not None:
+        if type(content) is str and (not kwargs or _plain(kwargs)):
+            cls = type(self)
+            build = _BUILDERS.get(cls) if cls in _BUILDERS else _builder(cls)
+            if build is not None:
                 # Text plus plain fields (what providers stream): nothing to validate.
-                template, factories = defaults
-                fields = template.copy()
-                for name, factory in factories:
-                    fields[name] = factory()
-                fields["content"] = content
-                fields.update(kwargs)
-                _set(self, "__dict__", fields)
+                _set(self, "__dict__", build(content, kwargs))
                 _set(self, "__pydantic_fields_set__", {"content", *kwargs})
                 _set(self, "__pydantic_extra__", None)
                 _set(self, "__pydantic_private__", None)
@@ -228,8 +223,8 @@ _PLAIN_KWARGS: dict[str, Any] = {
     "response_metadata": lambda v: type(v) is dict,
     "additional_kwargs": lambda v: type(v) is dict,
 }
-_Defaults = tuple[dict[str, Any], list[tuple[str, Any]]]
-_DEFAULTS: dict[type[Any], _Defaults | None] = {}
+_Builder = Callable[[str, dict[str, Any]], dict[str, Any]]
+_BUILDERS: dict[type[Any], _Builder | None] = {}
 
 
 def _plain(kwargs: dict[str, Any]) -> bool:
@@ -240,29 +235,39 @@ def _plain(kwargs: dict[str, Any]) -> bool:
     return True
 
 
-def _fast_defaults(cls: type[BaseModel]) -> _Defaults | None:
-    """A message class's field defaults (fixed values, factories); None if it must validate.
+def _builder(cls: type[BaseModel]) -> _Builder | None:
+    """A function building a message class's field values from text and plain kwargs.
 
-    None when the class has required fields besides `content`, or model validators that
-    do more than nothing on plain text.
+    Generated once per class, as `dataclasses` generates `__init__`: one dict display with
+    fresh containers for the fields that default to empty ones. None when the class must
+    validate (required fields besides `content`, or model validators that act on text).
     """
-    if cls in _DEFAULTS:
-        return _DEFAULTS[cls]
-    template: dict[str, Any] = {}
-    factories: list[tuple[str, Any]] = []
-    found: _Defaults | None = (template, factories)
-    if set(cls.__pydantic_decorators__.model_validators) - {"_sync_tool_calls"}:
-        found = None
-    for name, field in cls.model_fields.items():
-        if name == "content":
-            continue
-        if field.default_factory is not None:
-            factories.append((name, field.default_factory))
-        elif field.is_required():
-            found = None
-        else:
-            template[name] = field.default
-    _DEFAULTS[cls] = found
+    found: _Builder | None = None
+    if not set(cls.__pydantic_decorators__.model_validators) - {"_sync_tool_calls"}:
+        namespace: dict[str, Any] = {}
+        items = []
+        for index, (name, field) in enumerate(cls.model_fields.items()):
+            if name == "content":
+                items.append("'content': content")
+            elif field.default_factory in (dict, list):
+                items.append(f"{name!r}: {'{}' if field.default_factory is dict else '[]'}")
+            elif field.default_factory is not None or field.is_required():
+                items = []
+                break
+            else:
+                namespace[f"_d{index}"] = field.default
+                items.append(f"{name!r}: _d{index}")
+        if items:
+            source = (
+                "def build(content, kwargs):\n"
+                f"    fields = {{{', '.join(items)}}}\n"
+                "    if kwargs:\n"
+                "        fields.update(kwargs)\n"
+                "    return fields\n"
+            )
+            exec(source, namespace)  # noqa: S102 - generated from field names only
+            found = namespace["build"]
+    _BUILDERS[cls] = found
     return found
 
 

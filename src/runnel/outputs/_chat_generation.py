@@ -16,6 +16,7 @@ __all__ = ["ChatGeneration", "ChatGenerationChunk", "merge_chat_generation_chunk
 
 
 _TYPES: dict[type[Any], str] = {}
+_FAST_KEYS = frozenset({"message", "generation_info"})
 
 
 class ChatGeneration(Generation):
@@ -36,7 +37,7 @@ class ChatGeneration(Generation):
         if (
             isinstance(message, BaseMessage)
             and (info is None or type(info) is dict)
-            and kwargs.keys() <= {"message", "generation_info"}
+            and kwargs.keys() <= _FAST_KEYS
             and (type(self) is ChatGeneration or isinstance(message, BaseMessageChunk))
         ):
             # The common case, per streamed token: nothing to validate.
@@ -44,8 +45,9 @@ class ChatGeneration(Generation):
             kind = _TYPES.get(cls)
             if kind is None:
                 kind = _TYPES[cls] = cls.model_fields["type"].default
+            content = message.content
             fields = {
-                "text": message.text,
+                "text": content if type(content) is str else message.text,
                 "generation_info": info,
                 "type": kind,
                 "message": message,

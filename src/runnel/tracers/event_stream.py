@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -85,11 +84,12 @@ class EventFilter:
 
 
 class _RunInfo:
-    __slots__ = ("base", "delivered", "kind")
+    __slots__ = ("base", "delivered", "kind", "stream")
 
     def __init__(self, kind: str, base: dict[str, Any]) -> None:
         self.kind = kind
         self.base = base
+        self.stream = f"on_{kind}_stream"
         self.delivered = False
 
 
@@ -134,7 +134,7 @@ class EventSink(Listener):
             from runnel.outputs import GenerationChunk
 
             chunk = GenerationChunk(text=chunk)
-        self._emit(f"on_{info.kind}_stream", info.base, {"chunk": chunk}, run)
+        self.put({"event": info.stream, "data": {"chunk": chunk}, **info.base}, run)
 
     def _run_end(self, run: Run) -> None:
         info = self._runs.pop(id(run), None)
@@ -251,26 +251,34 @@ def _with_sink(config: RunnableConfig | None, sink: Listener) -> RunnableConfig:
 
 
 class _AsyncChannel:
-    """Bounded hand-off from the producer task to the consumer, on one loop."""
+    """Bounded hand-off from the producer task to the consumer, on one loop.
+
+    The consumer takes everything buffered at once; the producer waits (through
+    `Run.defer`) once `limit` items are buffered and not yet taken.
+    """
 
     def __init__(self, limit: int) -> None:
-        self.buffer: deque[dict[str, Any]] = deque()
+        self.buffer: list[Any] = []
         self.limit = limit
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
         self._reader: asyncio.Future[None] | None = None
         self._writer: asyncio.Future[None] | None = None
 
-    def put(self, event: dict[str, Any], run: Run) -> None:
+    def put(self, item: Any, run: Run) -> None:
         if threading.get_ident() != self.thread:
-            self.loop.call_soon_threadsafe(self._append, event)
+            self.loop.call_soon_threadsafe(self._append, item)
             return
-        self._append(event)
-        if len(self.buffer) >= self.limit and run.is_async:
+        buffer = self.buffer
+        buffer.append(item)
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+        if len(buffer) >= self.limit and run.is_async:
             run.defer(self._wait_space())
 
-    def _append(self, event: dict[str, Any]) -> None:
-        self.buffer.append(event)
+    def _append(self, item: Any) -> None:
+        self.buffer.append(item)
         self.wake_reader()
 
     def wake_reader(self) -> None:
@@ -283,12 +291,12 @@ class _AsyncChannel:
             self._writer = self.loop.create_future()
             await self._writer
 
-    def take(self) -> dict[str, Any]:
-        event = self.buffer.popleft()
+    def take_all(self) -> list[Any]:
+        items, self.buffer = self.buffer, []
         writer = self._writer
-        if writer is not None and not writer.done() and len(self.buffer) < self.limit // 2:
+        if writer is not None and not writer.done():
             writer.set_result(None)
-        return event
+        return items
 
     async def wait(self) -> None:
         self._reader = self.loop.create_future()
@@ -334,13 +342,14 @@ async def astream_events(
         finally:
             channel.wake_reader()
 
-    async with aclosing(drive(produce(), channel)) as events:
-        async for event in events:
-            yield rewrite(event)
+    async with aclosing(drive(produce(), channel)) as batches:
+        async for batch in batches:
+            for event in batch:
+                yield rewrite(event)
 
 
-async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[Any, None]:
-    """Run `producer` as a task and yield what it puts in `channel`, as it comes.
+async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[list[Any], None]:
+    """Run `producer` as a task and yield batches of what it puts in `channel`, as it comes.
 
     The producer's exception is raised after everything it put before failing.
     Leaving early cancels the producer and waits for it to finish.
@@ -349,7 +358,7 @@ async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[Any, No
     try:
         while True:
             if channel.buffer:
-                yield channel.take()
+                yield channel.take_all()
                 continue
             if task.done():
                 task.result()

@@ -268,13 +268,14 @@ async def astream_log(
             channel.wake_reader()
 
     log: RunLog | None = None
-    async with aclosing(drive(produce(), channel)) as patches:
-        async for patch in patches:
-            if diff:
-                yield patch
-            elif log is None:
-                log = RunLog(*patch.ops, state=apply_patch(None, patch.ops))
-                yield log
-            else:
-                log = log + patch
-                yield log
+    async with aclosing(drive(produce(), channel)) as batches:
+        async for batch in batches:
+            for patch in batch:
+                if diff:
+                    yield patch
+                elif log is None:
+                    log = RunLog(*patch.ops, state=apply_patch(None, patch.ops))
+                    yield log
+                else:
+                    log = log + patch
+                    yield log
