@@ -265,7 +265,7 @@ def _builder(cls: type[BaseModel]) -> _Builder | None:
                 "        fields.update(kwargs)\n"
                 "    return fields\n"
             )
-            exec(source, namespace)  # noqa: S102 - generated from field names only
+            exec(source, namespace)  # generated from field names only
             found = namespace["build"]
     _BUILDERS[cls] = found
     return found
