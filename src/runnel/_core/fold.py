@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["AddableDict", "Accumulator", "add_chunks"]
+__all__ = ["AddableDict", "Accumulator", "RunningSum", "add_chunks"]
 
 
 class AddableDict(dict[str, Any]):
@@ -38,7 +38,7 @@ class Accumulator:
 
     def add(self, chunk: Any) -> None:
         """Remember one chunk; a chunk that cannot be added to replaces the earlier ones."""
-        if type(chunk) is dict or not hasattr(type(chunk), "__add__"):
+        if type(chunk) is dict:  # partial objects (JSON parsers) replace each other
             self._chunks = [chunk]
         else:
             self._chunks.append(chunk)
@@ -51,6 +51,27 @@ class Accumulator:
     def value(self) -> Any:
         """The fold of every chunk so far (None if there was none)."""
         return add_chunks(self._chunks)
+
+
+class RunningSum:
+    """The fold of the chunks so far, kept up to date chunk by chunk."""
+
+    __slots__ = ("empty", "value")
+
+    def __init__(self) -> None:
+        self.value: Any = None
+        self.empty = True
+
+    def add(self, chunk: Any) -> Any:
+        """Add one chunk (or replace the sum, where `+` is unsupported); return the sum."""
+        if self.empty:
+            self.value, self.empty = chunk, False
+        else:
+            try:
+                self.value = self.value + chunk
+            except TypeError:
+                self.value = chunk
+        return self.value
 
 
 def add_chunks(chunks: Iterable[Any]) -> Any:

@@ -85,8 +85,7 @@ class Run:
     """One execution of one runnable, as its listeners see it."""
 
     __slots__ = (
-        "_pending",
-        "end_time",
+                "end_time",
         "error",
         "extra",
         "id",
@@ -97,6 +96,7 @@ class Run:
         "name",
         "outputs",
         "parent",
+        "pending",
         "run_type",
         "start_time",
         "tags",
@@ -130,7 +130,8 @@ class Run:
         self.extra = extra if extra is not None else {}
         self.start_time = datetime.now(UTC)
         self.end_time: datetime | None = None
-        self._pending: list[Awaitable[Any]] | None = None
+        # Async work listeners left for `adrain` (None when there is none).
+        self.pending: list[Awaitable[Any]] | None = None
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, run_type={self.run_type!r}, id={self.id})"
@@ -197,23 +198,23 @@ class Run:
     # -- async work left by listeners ----------------------------------------------
     def defer(self, awaitable: Awaitable[Any]) -> None:
         """Leave async work (an async handler call, backpressure) for `adrain`."""
-        if self._pending is None:
-            self._pending = []
-        self._pending.append(awaitable)
+        if self.pending is None:
+            self.pending = []
+        self.pending.append(awaitable)
 
     @property
     def has_pending(self) -> bool:
         """True when `adrain` has work to await."""
-        return bool(self._pending)
+        return bool(self.pending)
 
     async def adrain(self) -> None:
         """Await the async work listeners left, in order."""
-        pending = self._pending
+        pending = self.pending
         while pending:
-            self._pending = None
+            self.pending = None
             for awaitable in pending:
                 await awaitable
-            pending = self._pending
+            pending = self.pending
 
 
 class CallbackManager:

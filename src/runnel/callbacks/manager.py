@@ -123,7 +123,7 @@ class AsyncRunManager(RunManager):
         """Report a token (ignored while runnel reports the chunks itself)."""
         if self._forward_tokens and self._run is not None:
             self._run.token(token, chunk)
-            if self._run.has_pending:
+            if self._run.pending:
                 await self._run.adrain()
 
     async def on_text(self, text: str, **kwargs: Any) -> None:  # type: ignore[override]
@@ -175,5 +175,5 @@ async def adispatch_custom_event(
     run = _current_run(config)
     if run is not None:
         run.custom_event(name, data)
-        if run.has_pending:
+        if run.pending:
             await run.adrain()

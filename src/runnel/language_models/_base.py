@@ -461,7 +461,7 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
                 async for out in chunks:
                     if run is not None:
                         run.chunk(out)
-                        if run.has_pending:
+                        if run.pending:
                             await run.adrain()
             output = core.result()
         else:

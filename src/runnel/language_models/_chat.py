@@ -168,7 +168,7 @@ class BaseChatModel(BaseLanguageModel[AIMessage]):
         result = await self._agenerate(
             call.input, stop=call.stop, run_manager=manager, **call.kwargs
         )
-        if call.run is not None and call.run.has_pending:
+        if call.run is not None and call.run.pending:
             await call.run.adrain()
         return _answer(result, call)
 

@@ -129,7 +129,7 @@ class BaseLLM(BaseLanguageModel[str]):
         result = await self._agenerate(
             [call.input], stop=call.stop, run_manager=manager, **call.kwargs
         )
-        if call.run is not None and call.run.has_pending:
+        if call.run is not None and call.run.pending:
             await call.run.adrain()
         return str(result.generations[0][0].text)
 

@@ -257,7 +257,7 @@ class Runnable(Generic[Input, Output]):
         run = self._start(config, input, True, kwargs)
         cfg = child_config(config, run)
         try:
-            if run is not None and run.has_pending:
+            if run is not None and run.pending:
                 await run.adrain()
             if "_ainvoke" in native:
                 output = await self._ainvoke(input, cfg, **kwargs)
@@ -274,7 +274,7 @@ class Runnable(Generic[Input, Output]):
                     async for chunk in chunks:
                         if run is not None:
                             run.chunk(chunk)
-                            if run.has_pending:
+                            if run.pending:
                                 await run.adrain()
                         acc.add(chunk)
                 output = acc.value()
@@ -285,7 +285,7 @@ class Runnable(Generic[Input, Output]):
             raise
         if run is not None:
             run.end(self._run_output(output))
-            if run.has_pending:
+            if run.pending:
                 await run.adrain()
         return cast(Output, output)
 
@@ -481,7 +481,7 @@ class Runnable(Generic[Input, Output]):
                 return
             acc = Accumulator()
             try:
-                if run.has_pending:
+                if run.pending:
                     await run.adrain()
                 if inputs is not None:
                     # A step fed by a stream lets concurrent siblings start too, so
@@ -489,7 +489,7 @@ class Runnable(Generic[Input, Output]):
                     await anyio.lowlevel.checkpoint()
                 async for chunk in it:
                     run.chunk(chunk)
-                    if run.has_pending:
+                    if run.pending:
                         await run.adrain()
                     acc.add(chunk)
                     yield chunk
@@ -498,7 +498,7 @@ class Runnable(Generic[Input, Output]):
                 await _adrain_shielded(run)
                 raise
         run.end(self._run_output(acc.value()), inputs.value() if inputs is not None else DEFERRED)
-        if run.has_pending:
+        if run.pending:
             await run.adrain()
 
     # -- batch -----------------------------------------------------------------------
@@ -925,7 +925,7 @@ async def _sync_transform_in_thread(
 
 
 async def _adrain_shielded(run: Run) -> None:
-    if run.has_pending:
+    if run.pending:
         with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
             await run.adrain()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypedDict
 
-from runnel._core.fold import Accumulator
+from runnel._core.fold import RunningSum
 from runnel._core.json_patch import apply_patch
 from runnel._core.run import Listener, Run
 from runnel.runnables._config import RunnableConfig
@@ -109,7 +109,7 @@ class LogSink(Listener):
         self.put = put
         self.with_list = with_streamed_output_list
         self._root: Run | None = None
-        self._root_output = Accumulator()
+        self._root_output = RunningSum()
         self._keys: dict[int, str] = {}
         self._counts: dict[str, int] = {}
 
@@ -158,8 +158,8 @@ class LogSink(Listener):
 
     def _run_chunk(self, run: Run, chunk: Any) -> None:
         if run is self._root:
-            self._root_output.add(chunk)
-            ops = [{"op": "replace", "path": "/final_output", "value": self._root_output.value()}]
+            total = self._root_output.add(chunk)
+            ops = [{"op": "replace", "path": "/final_output", "value": total}]
             if self.with_list:
                 ops.insert(0, {"op": "add", "path": "/streamed_output/-", "value": chunk})
             self._patch(run, *ops)
