@@ -19,6 +19,7 @@ from runnel.language_models import (
     ParrotFakeChatModel,
 )
 from runnel.messages import AIMessage, HumanMessage, merge_message_chunks
+from runnel.utils.function_calling import convert_to_openai_tool
 
 from .conftest import Path, TokenListener, texts
 
@@ -53,8 +54,15 @@ async def test_generic_fake_streams_tool_calls_and_usage(path: Path) -> None:
         id="msg-1",
     )
     chunks = await path.stream(GenericFakeChatModel(messages=iter([answer])), "x")
-    assert texts(chunks) == ["Let", " ", "me", " ", "check.", "", ""]
-    assert [len(c.tool_call_chunks) for c in chunks] == [0, 0, 0, 0, 0, 1, 1]
+    # The arguments stream split on whitespace; the first piece names the call.
+    assert texts(chunks) == ["Let", " ", "me", " ", "check.", "", "", "", ""]
+    pieces = [c.tool_call_chunks for c in chunks[5:]]
+    assert [[(p["name"], p["id"], p["args"], p["index"]) for p in ps] for ps in pieces] == [
+        [("weather", "call_1", '{"city":', 0)],
+        [(None, None, " ", 0)],
+        [(None, None, '"Paris"}', 0)],
+        [("time", "call_2", "{}", 1)],
+    ]
     assert chunks[-1].usage_metadata == answer.usage_metadata
     whole = merge_message_chunks(chunks)
     assert whole.content == "Let me check."
@@ -62,6 +70,33 @@ async def test_generic_fake_streams_tool_calls_and_usage(path: Path) -> None:
     assert whole.usage_metadata == answer.usage_metadata
     assert whole.response_metadata == {"model_name": "fake"}
     assert whole.id == "msg-1"
+
+
+async def test_generic_fake_streams_invalid_tool_calls_unchanged(path: Path) -> None:
+    answer = AIMessage(
+        "", invalid_tool_calls=[{"name": "t", "args": "{not json", "id": "1", "error": None}]
+    )
+    chunks = await path.stream(GenericFakeChatModel(messages=iter([answer])), "x")
+    whole = merge_message_chunks(chunks)
+    assert whole.tool_calls == []
+    assert [(c["name"], c["args"]) for c in whole.invalid_tool_calls] == [("t", "{not json")]
+
+
+async def test_generic_fake_bind_tools_binds_openai_tools_and_the_choice() -> None:
+    def get_weather(city: str) -> str:
+        """Weather in a city."""
+        return city
+
+    bound = GenericFakeChatModel(messages=iter([])).bind_tools(
+        [get_weather], tool_choice="get_weather", strict=True
+    )
+    assert bound.kwargs == {
+        "tools": [convert_to_openai_tool(get_weather, strict=True)],
+        "tool_choice": "get_weather",
+    }
+    assert bound.kwargs["tools"][0]["function"]["name"] == "get_weather"
+    plain = GenericFakeChatModel(messages=iter([])).bind_tools([get_weather])
+    assert "tool_choice" not in plain.kwargs
 
 
 async def test_generic_fake_splits_function_call_arguments(path: Path) -> None:

@@ -28,20 +28,36 @@ class AddableDict(dict[str, Any]):
         return AddableDict(other) + self
 
 
+_COMPACT_EVERY = 16
+
+
 class Accumulator:
     """Collects chunks and folds them once, at the end (linear, not a quadratic fold)."""
 
-    __slots__ = ("_chunks",)
+    __slots__ = ("_chunks", "_merged")
 
     def __init__(self) -> None:
         self._chunks: list[Any] = []
+        self._merged = 0  # chunks before this index are already compacted
 
     def add(self, chunk: Any) -> None:
         """Remember one chunk; a chunk that cannot be added to replaces the earlier ones."""
         if type(chunk) is dict:  # partial objects (JSON parsers) replace each other
             self._chunks = [chunk]
-        else:
-            self._chunks.append(chunk)
+            self._merged = 0
+            return
+        chunks = self._chunks
+        chunks.append(chunk)
+        if len(chunks) - self._merged >= _COMPACT_EVERY:
+            # Merge the newest chunks into one, so a long stream does not keep thousands
+            # of message objects alive (they weigh on the garbage collector).
+            tail = chunks[self._merged :]
+            cls = type(tail[0])
+            merge = getattr(cls, "_merge_many", None)
+            if merge is not None and all(type(c) is cls for c in tail):
+                del chunks[self._merged :]
+                chunks.append(merge(tail))
+            self._merged = len(chunks)
 
     @property
     def empty(self) -> bool:

@@ -80,6 +80,10 @@ class Listener:
     def _run_token(self, run: Run, token: Any, chunk: Any) -> None:
         """Called by models for each new token (before `_run_chunk` of that chunk)."""
 
+    def _run_quiet(self, run: Run) -> bool:
+        """True if, after its start, this listener wants nothing more of `run`."""
+        return False
+
 
 class Run:
     """One execution of one runnable, as its listeners see it."""
@@ -97,6 +101,7 @@ class Run:
         "outputs",
         "parent",
         "pending",
+        "quiet",
         "run_type",
         "start_time",
         "tags",
@@ -132,6 +137,9 @@ class Run:
         self.end_time: datetime | None = None
         # Async work listeners left for `adrain` (None when there is none).
         self.pending: list[Awaitable[Any]] | None = None
+        # True when no listener wants this run's chunks or end (filtered out): the run
+        # then only serves as its children's parent.
+        self.quiet = False
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, run_type={self.run_type!r}, id={self.id})"
@@ -161,6 +169,7 @@ class Run:
         """Report the start of this run."""
         for listener in self.listeners:
             listener._run_start(self)
+        self.quiet = all(listener._run_quiet(self) for listener in self.listeners)
 
     def chunk(self, chunk: Any) -> None:
         """Report one output chunk."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.language_models._base import (
@@ -16,6 +16,7 @@ from runnel.language_models._base import (
     call_sync_hook,
     stream_sync_hook,
 )
+from runnel.language_models._structured import StructuredOutputMethod, with_structured_output
 from runnel.messages import (
     AIMessage,
     AIMessageChunk,
@@ -29,7 +30,12 @@ from runnel.messages import (
 from runnel.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from runnel.outputs import Generation
+    from runnel.runnables import Runnable
+
+    M = TypeVar("M", bound=BaseModel)
 
 __all__ = ["BaseChatModel", "SimpleChatModel"]
 
@@ -118,6 +124,66 @@ class BaseChatModel(BaseLanguageModel[AIMessage]):
         raise NotImplementedError(
             f"{type(self).__name__} does not support tool calling: its provider "
             "integration must implement bind_tools"
+        )
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: type[M],
+        *,
+        method: StructuredOutputMethod = ...,
+        include_raw: Literal[False] = ...,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, M]: ...
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: Any = ...,
+        *,
+        method: StructuredOutputMethod = ...,
+        include_raw: bool = ...,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]: ...
+
+    def with_structured_output(
+        self,
+        schema: Any = None,
+        *,
+        method: StructuredOutputMethod = "function_calling",
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable answering with a dict or pydantic object that fits `schema`, streamed.
+
+        ``function_calling`` binds `schema` as the one tool the model must call
+        (`bind_tools`); ``json_mode`` and ``json_schema`` bind the ``response_format`` an
+        OpenAI-style provider reads. ``stream`` yields the object so far each time it grows;
+        the complete object is validated against `schema`.
+
+        Args:
+            schema: A pydantic model class, a TypedDict class, a JSON schema (a dict with a
+                top-level ``title``) or an OpenAI / Anthropic tool dict; None only with
+                ``json_mode`` (any JSON object).
+            method: ``"function_calling"``, ``"json_mode"`` or ``"json_schema"``.
+            include_raw: Answer ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``
+                instead of raising when the output cannot be parsed.
+            **kwargs: ``strict`` (bool): the tool's / JSON schema's strict flag.
+
+        Raises:
+            ValueError: an unknown method or argument, a missing or unsupported schema.
+            NotImplementedError: ``function_calling`` on a model without tool calling.
+            OutputParserException: (when run, without `include_raw`) the output does not
+                fit `schema`.
+        """
+        strict = kwargs.pop("strict", None)
+        if kwargs:
+            raise ValueError(
+                f"with_structured_output got unsupported arguments {sorted(kwargs)}; "
+                "it takes schema, method, include_raw and strict"
+            )
+        return with_structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict
         )
 
     # -- the chat family -----------------------------------------------------------------

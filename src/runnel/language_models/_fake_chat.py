@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic import PrivateAttr
@@ -22,6 +22,11 @@ from runnel.messages import AIMessage, AIMessageChunk, BaseMessage
 from runnel.messages._base import construct
 from runnel.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from runnel.runnables._config import RunnableConfig, get_config_list
+from runnel.utils.function_calling import convert_to_openai_tool
+
+if TYPE_CHECKING:
+    from runnel.language_models._base import LanguageModelInput
+    from runnel.runnables import Runnable
 
 __all__ = [
     "FakeListChatModel",
@@ -65,9 +70,14 @@ class GenericFakeChatModel(BaseChatModel):
 
     Streams the content split on whitespace (``re.split(r"(\\s)", content)``: each
     whitespace character is its own chunk), then ``additional_kwargs`` (a
-    ``function_call``'s arguments split on commas), then one chunk per tool call (its
-    arguments as JSON). Usage and response metadata ride on the last chunk, which is marked
+    ``function_call``'s arguments split on commas), then the tool calls: each call's
+    arguments as JSON, split on whitespace like the content, one ``tool_call_chunks``
+    piece per chunk (the first piece carries the name and id, as providers stream them).
+    Usage and response metadata ride on the last chunk, which is marked
     ``chunk_position="last"``.
+
+    `bind_tools` records the tools (in OpenAI's format) and the tool choice as bound
+    arguments, so `with_structured_output` works; the answers do not depend on them.
 
     Attributes:
         messages: The answers, in order; pass `iter([...])` or `itertools.cycle([...])`.
@@ -82,6 +92,17 @@ class GenericFakeChatModel(BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "generic-fake-chat-model"
+
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """This model with `tools` (converted with `convert_to_openai_tool`, with `strict`
+        if given) and `tool_choice` bound as call arguments."""
+        strict = kwargs.pop("strict", None)
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        converted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
+        return self.bind(tools=converted, **kwargs)
 
     def _next(self) -> AIMessage:
         with self._lock:
@@ -163,10 +184,15 @@ def _pieces(message: AIMessage) -> list[ChatGenerationChunk]:
     calls += [
         {"name": c["name"], "args": c["args"], "id": c["id"]} for c in message.invalid_tool_calls
     ]
-    pieces.extend(
-        {"content": "", "tool_call_chunks": [{**call, "index": index}]}
-        for index, call in enumerate(calls)
-    )
+    for index, call in enumerate(calls):
+        args = call["args"]
+        parts = re.split(r"(\s)", args) if isinstance(args, str) else [args]
+        first = {**call, "args": parts[0], "index": index}
+        pieces.append({"content": "", "tool_call_chunks": [first]})
+        pieces.extend(
+            {"content": "", "tool_call_chunks": [{"args": part, "index": index}]}
+            for part in parts[1:]
+        )
     if not pieces:
         pieces.append({"content": ""})
     last = pieces[-1]

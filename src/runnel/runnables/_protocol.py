@@ -354,9 +354,7 @@ class Runnable(Generic[Input, Output]):
         if input is DEFERRED and chunks is not None:
             # Start only once the first input chunk exists, as LangChain does.
             inputs = Accumulator()
-            chunks = _tee_into(chunks, inputs)
-            first = next(chunks, _END)
-            chunks = _prepend(first, chunks) if first is not _END else iter(())
+            chunks = _recorded(next(chunks, _END), chunks, inputs)
         run = self._start(config, input, False, kwargs)
         cfg = child_config(config, run)
         it = (
@@ -364,7 +362,7 @@ class Runnable(Generic[Input, Output]):
             if chunks is None
             else self._transform(chunks, cfg, **kwargs)
         )
-        if run is None:
+        if run is None or run.quiet:
             yield from it
             return
         acc = Accumulator()
@@ -464,9 +462,7 @@ class Runnable(Generic[Input, Output]):
         inputs: Accumulator | None = None
         if input is DEFERRED and chunks is not None:
             inputs = Accumulator()
-            chunks = _atee_into(chunks, inputs)
-            first = await anext(chunks, _END)
-            chunks = _aprepend(first, chunks)
+            chunks = _arecorded(await anext(chunks, _END), chunks, inputs)
         run = self._start(config, input, True, kwargs)
         cfg = child_config(config, run)
         it = (
@@ -475,7 +471,7 @@ class Runnable(Generic[Input, Output]):
             else self._atransform_hooks(chunks, cfg, kwargs)
         )
         async with aclosing(it):  # type: ignore[type-var]
-            if run is None:
+            if run is None or run.quiet:
                 async for chunk in it:
                     yield chunk
                 return
@@ -872,36 +868,29 @@ def coerce_to_runnable(thing: RunnableLike) -> Runnable[Any, Any]:
 _END: Any = object()
 
 
-def _tee_into(chunks: Iterator[T], acc: Accumulator) -> Iterator[T]:
+def _recorded(first: Any, rest: Iterator[T], acc: Accumulator) -> Iterator[T]:
+    """`first` then `rest`, each chunk also added to `acc` (a run's streamed input)."""
     try:
-        for chunk in chunks:
+        if first is _END:
+            return
+        acc.add(first)
+        yield first
+        for chunk in rest:
             acc.add(chunk)
             yield chunk
-    finally:
-        close(chunks)
-
-
-def _prepend(first: T, rest: Iterator[T]) -> Iterator[T]:
-    try:
-        yield first
-        yield from rest
     finally:
         close(rest)
 
 
-async def _atee_into(chunks: AsyncIterator[T], acc: Accumulator) -> AsyncIterator[T]:
-    async with aclosing(chunks):  # type: ignore[type-var]
-        async for chunk in chunks:
-            acc.add(chunk)
-            yield chunk
-
-
-async def _aprepend(first: Any, rest: AsyncIterator[T]) -> AsyncIterator[T]:
+async def _arecorded(first: Any, rest: AsyncIterator[T], acc: Accumulator) -> AsyncIterator[T]:
+    """Async twin of `_recorded`."""
     async with aclosing(rest):  # type: ignore[type-var]
         if first is _END:
             return
+        acc.add(first)
         yield first
         async for chunk in rest:
+            acc.add(chunk)
             yield chunk
 
 

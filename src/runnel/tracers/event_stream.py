@@ -21,7 +21,14 @@ from runnel.callbacks.manager import merge_callbacks
 from runnel.runnables._config import RunnableConfig, ensure_config
 from runnel.runnables._utils import aclosing
 
-__all__ = ["EventFilter", "EventSink", "astream_events", "drive", "stream_events"]
+__all__ = [
+    "EventFilter",
+    "EventSink",
+    "astream_events",
+    "drive",
+    "llm_result_dict",
+    "stream_events",
+]
 
 VERSIONS = ("v1", "v2")
 BUFFER_SIZE = 128
@@ -103,6 +110,7 @@ class EventSink(Listener):
         self.keep = keep
         self.put = put
         self._runs: dict[int, _RunInfo] = {}
+        self._root: Run | None = None  # the run of the streamed runnable itself
 
     def _base(self, run: Run) -> dict[str, Any]:
         return {
@@ -118,12 +126,17 @@ class EventSink(Listener):
 
     # -- listener hooks ----------------------------------------------------------------
     def _run_start(self, run: Run) -> None:
+        if self._root is None:
+            self._root = run
         if not self.keep(run.name, run.run_type, run.tags):
             return
         info = _RunInfo(run.run_type, self._base(run))
         self._runs[id(run)] = info
         data = {} if run.inputs is DEFERRED else {"input": run.inputs}
         self._emit(f"on_{info.kind}_start", info.base, data, run)
+
+    def _run_quiet(self, run: Run) -> bool:
+        return id(run) not in self._runs  # filtered out: no stream or end events
 
     def _run_chunk(self, run: Run, chunk: Any) -> None:
         info = self._runs.get(id(run))
@@ -142,7 +155,7 @@ class EventSink(Listener):
             return
         output = self._output(run, info)
         if self.version == "v1":
-            if not info.delivered and run.parent is None and info.kind not in ("prompt",):
+            if not info.delivered and run is self._root and info.kind != "prompt":
                 self._emit(f"on_{info.kind}_stream", info.base, {"chunk": output}, run)
             data = {} if run.inputs is DEFERRED else {"input": run.inputs}
             data["output"] = output
@@ -157,12 +170,16 @@ class EventSink(Listener):
         if info is None:
             return
         if info.kind == "tool" and self.version == "v2":
-            data: dict[str, Any] = {"error": run.error, "input": run.inputs}
-            if run.extra.get("tool_call_id") is not None:
-                data["tool_call_id"] = run.extra["tool_call_id"]
+            data: dict[str, Any] = {
+                "error": run.error,
+                "input": run.inputs,
+                "tool_call_id": run.extra.get("tool_call_id"),
+            }
             self._emit("on_tool_error", info.base, data, run)
-        elif self.version == "v1" and not isinstance(
-            run.error, (GeneratorExit, asyncio.CancelledError, _Stop)
+        elif (
+            self.version == "v1"
+            and run is not self._root  # v1 reports a failed step, not a failed root
+            and not isinstance(run.error, (GeneratorExit, asyncio.CancelledError, _Stop))
         ):
             data = {} if run.inputs is DEFERRED else {"input": run.inputs}
             data["output"] = None
@@ -182,7 +199,8 @@ class EventSink(Listener):
         if kind not in ("chat_model", "llm", "retriever"):
             return out
         if kind == "retriever":
-            return {"documents": out} if self.version == "v1" else out
+            # v1 wraps a nested retriever's documents; at the root it gives the list.
+            return {"documents": out} if self.version == "v1" and run is not self._root else out
         generations = getattr(out, "generations", None)
         if generations is None:
             return out
@@ -193,22 +211,28 @@ class EventSink(Listener):
                 "generations": [[g.model_dump() for g in gens] for gens in generations],
                 "llm_output": out.llm_output,
             }
-        if run.parent is None:  # v1 at the root: the plain streamed output
+        if run is self._root:  # v1 at the root: the plain streamed output
             first = generations[0][0]
             return first.message if kind == "chat_model" else first.text
-        return (
-            {**out.model_dump(), "run": None, "type": "LLMResult"}
-            if kind == "llm"
-            else {
-                "generations": [
-                    [{**g.model_dump(exclude={"message"}), "message": g.message} for g in gens]
-                    for gens in generations
-                ],
-                "llm_output": out.llm_output,
-                "run": None,
-                "type": "LLMResult",
-            }
-        )
+        return llm_result_dict(out)
+
+
+def llm_result_dict(result: Any) -> dict[str, Any]:
+    """An `LLMResult` as LangChain's tracers show it: a dict whose messages stay objects."""
+    return {
+        "generations": [
+            [
+                {**g.model_dump(exclude={"message"}), "message": g.message}
+                if hasattr(g, "message")
+                else g.model_dump()
+                for g in generations
+            ]
+            for generations in result.generations
+        ],
+        "llm_output": result.llm_output,
+        "run": None,
+        "type": "LLMResult",
+    }
 
 
 # -- the root-input rewrite (LangChain's contract, done on copies) ------------------------
@@ -254,18 +278,23 @@ class _AsyncChannel:
     """Bounded hand-off from the producer task to the consumer, on one loop.
 
     The consumer takes everything buffered at once; the producer waits (through
-    `Run.defer`) once `limit` items are buffered and not yet taken.
+    `Run.defer`) once `limit` items are buffered and not yet taken. Once the
+    consumer has left (`close`), items are dropped and the producer never waits:
+    a run being cancelled may still report (errors, ends) on its way out.
     """
 
     def __init__(self, limit: int) -> None:
         self.buffer: list[Any] = []
         self.limit = limit
+        self.closed = False
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
         self._reader: asyncio.Future[None] | None = None
         self._writer: asyncio.Future[None] | None = None
 
     def put(self, item: Any, run: Run) -> None:
+        if self.closed:
+            return
         if threading.get_ident() != self.thread:
             self.loop.call_soon_threadsafe(self._append, item)
             return
@@ -278,8 +307,9 @@ class _AsyncChannel:
             run.defer(self._wait_space())
 
     def _append(self, item: Any) -> None:
-        self.buffer.append(item)
-        self.wake_reader()
+        if not self.closed:
+            self.buffer.append(item)
+            self.wake_reader()
 
     def wake_reader(self) -> None:
         reader = self._reader
@@ -287,16 +317,25 @@ class _AsyncChannel:
             reader.set_result(None)
 
     async def _wait_space(self) -> None:
-        while len(self.buffer) >= self.limit:
+        while len(self.buffer) >= self.limit and not self.closed:
             self._writer = self.loop.create_future()
             await self._writer
 
-    def take_all(self) -> list[Any]:
-        items, self.buffer = self.buffer, []
+    def _wake_writer(self) -> None:
         writer = self._writer
         if writer is not None and not writer.done():
             writer.set_result(None)
+
+    def take_all(self) -> list[Any]:
+        items, self.buffer = self.buffer, []
+        self._wake_writer()
         return items
+
+    def close(self) -> None:
+        """The consumer has left: drop what is buffered and all later items."""
+        self.closed = True
+        self.buffer = []
+        self._wake_writer()
 
     async def wait(self) -> None:
         self._reader = self.loop.create_future()
@@ -352,7 +391,8 @@ async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[list[An
     """Run `producer` as a task and yield batches of what it puts in `channel`, as it comes.
 
     The producer's exception is raised after everything it put before failing.
-    Leaving early cancels the producer and waits for it to finish.
+    Leaving early cancels the producer and waits for it to finish (what it reports
+    on its way out is dropped, so it never waits for room in the channel).
     """
     task = asyncio.ensure_future(producer)
     try:
@@ -365,6 +405,7 @@ async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[list[An
                 return
             await channel.wait()
     finally:
+        channel.close()
         if not task.done():
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

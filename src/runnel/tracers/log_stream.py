@@ -22,6 +22,7 @@ from runnel.tracers.event_stream import (
     _AsyncChannel,
     _with_sink,
     drive,
+    llm_result_dict,
 )
 
 __all__ = ["LogEntry", "RunLog", "RunLogPatch", "RunState", "astream_log"]
@@ -130,12 +131,12 @@ class LogSink(Listener):
                         "final_output": None,
                         "logs": {},
                         "name": run.name,
-                        "type": run.run_type,
+                        "type": _log_type(run),
                     },
                 },
             )
             return
-        kind = "llm" if run.run_type == "chat_model" else run.run_type
+        kind = _log_type(run)
         if not self.keep(run.name, kind, run.tags):
             return
         count = self._counts.get(run.name, 0) + 1
@@ -155,6 +156,9 @@ class LogSink(Listener):
             "end_time": None,
         }
         self._patch(run, {"op": "add", "path": f"/logs/{key}", "value": entry})
+
+    def _run_quiet(self, run: Run) -> bool:
+        return run is not self._root and id(run) not in self._keys
 
     def _run_chunk(self, run: Run, chunk: Any) -> None:
         if run is self._root:
@@ -207,6 +211,11 @@ class LogSink(Listener):
         )
 
 
+def _log_type(run: Run) -> str:
+    """The run type as the log shows it: chat models are "llm" runs there."""
+    return "llm" if run.run_type == "chat_model" else run.run_type
+
+
 def _plain_output(run: Run) -> Any:
     out = run.outputs
     generations = getattr(out, "generations", None)
@@ -220,7 +229,7 @@ def _final_output(run: Run) -> Any:
     out = run.outputs
     kind = run.run_type
     if kind in ("chat_model", "llm") and hasattr(out, "generations"):
-        return {**out.model_dump(), "run": None, "type": "LLMResult"}
+        return llm_result_dict(out)
     if kind == "retriever":
         return {"documents": out}
     if kind == "prompt" or isinstance(out, dict):
