@@ -89,7 +89,7 @@ class Run:
     """One execution of one runnable, as its listeners see it."""
 
     __slots__ = (
-                "end_time",
+        "end_time",
         "error",
         "extra",
         "id",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from runnel._core.run import Listener, Run
 from runnel.runnables._config import RunnableConfig, merge_configs
@@ -87,9 +87,10 @@ class RunnableBinding(Runnable[Any, Any]):
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> RunnableBinding:
         if type(self) is not RunnableBinding:
             return super().with_config(config, **kwargs)
+        extra = cast(RunnableConfig, kwargs)
         return RunnableBinding(
-            bound=self.bound, kwargs=self.kwargs, config=merge_configs(self.config, config, kwargs)
-        )  # type: ignore[arg-type]
+            bound=self.bound, kwargs=self.kwargs, config=merge_configs(self.config, config, extra)
+        )
 
     def _merge(self, config: RunnableConfig | None) -> RunnableConfig:
         return merge_configs(self.config, config) if self.config else (config or {})

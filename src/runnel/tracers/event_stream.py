@@ -117,7 +117,7 @@ class EventSink(Listener):
             "name": run.name,
             "run_id": str(run.id),
             "tags": run.tags,
-            "metadata": run.metadata,
+            "metadata": dict(run.metadata),  # never the caller's own config dict
             "parent_ids": run.parent_ids() if self.version == "v2" else [],
         }
 
@@ -406,10 +406,18 @@ async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[list[An
             await channel.wait()
     finally:
         channel.close()
+        # The consumer has its answer (or has left): the producer's outcome is not news.
+        task.add_done_callback(_retrieve)
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+            # Wait for the producer's cleanup; a cancellation of the consumer itself
+            # while waiting propagates (awaiting the task would swallow it).
+            await asyncio.wait((task,))
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 _CLOSED = object()

@@ -18,10 +18,14 @@ def to_jsonable(value: Any) -> Any:
     Messages and other pydantic models become dicts with their `type`; prompt values
     become `{"type": ..., "messages": [...]}` (chat) or `{"type": ..., "text": ...}`;
     exceptions become `{"type": "error", "error": <class name>, "message": str(exc)}`;
-    UUIDs and datetimes become strings; anything else unknown becomes its `repr`.
+    UUIDs and datetimes become strings; run-log patches become `{"ops": [...]}` (and
+    a `RunLog` also its `"state"`); anything else unknown, classes included, becomes
+    its `repr`.
     """
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, type):  # a class (a pydantic model's `model_dump` needs an instance)
+        return repr(value)
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -49,7 +53,10 @@ def to_jsonable(value: Any) -> Any:
         return to_jsonable(dataclasses.asdict(value))
     ops = getattr(value, "ops", None)
     if isinstance(ops, list):
-        return {"ops": to_jsonable(ops)}
+        out = {"ops": to_jsonable(ops)}
+        if hasattr(value, "state"):
+            out["state"] = to_jsonable(value.state)
+        return out
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return repr(value)
