@@ -28,7 +28,7 @@ class AddableDict(dict[str, Any]):
         return AddableDict(other) + self
 
 
-_COMPACT_EVERY = 16
+_COMPACT_EVERY = 64
 
 
 class Accumulator:
