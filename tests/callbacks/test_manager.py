@@ -18,7 +18,7 @@ from runnel.callbacks import (
 )
 from runnel.callbacks.manager import merge_callbacks
 from runnel.runnables import Runnable, RunnableConfig, RunnableLambda
-from runnel.runnables._protocol import current_run
+from runnel.runnables._plumbing import current_run
 
 pytestmark = pytest.mark.anyio
 

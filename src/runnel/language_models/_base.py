@@ -32,7 +32,8 @@ from runnel._core.run import CallbackManager, Run, start_run, uuid7
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.language_models._cache import BaseCache, get_llm_cache
 from runnel.language_models._rate_limiter import BaseRateLimiter
-from runnel.runnables._protocol import _listening, current_run
+from runnel.runnables._plumbing import current_run
+from runnel.runnables._protocol import _listening
 from runnel.runnables._serializable import RunnableSerializable
 from runnel.runnables._utils import aclosing, aiter_sync, close
 

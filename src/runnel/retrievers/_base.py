@@ -13,7 +13,7 @@ from runnel._core.run import Run, start_run
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.documents import Document
 from runnel.runnables._config import RunnableConfig, child_config_var
-from runnel.runnables._protocol import current_run, run_in_context
+from runnel.runnables._plumbing import current_run, run_in_context
 from runnel.runnables._serializable import RunnableSerializable
 
 __all__ = ["BaseRetriever", "RetrieverInput", "RetrieverOutput"]

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from runnel.runnables._config import RunnableConfig, child_config_var
-from runnel.runnables._protocol import Runnable, _sync_transform_in_thread
+from runnel.runnables._plumbing import sync_transform_in_thread
+from runnel.runnables._protocol import Runnable
 from runnel.runnables._utils import accepts_param, aclosing, call_target, close
 
 __all__ = ["RunnableGenerator"]
@@ -80,7 +81,7 @@ class RunnableGenerator(Runnable[Any, Any]):
         if self._afunc is None:
             # A sync generator under astream: run it in worker threads.
             async with aclosing(  # type: ignore[type-var]
-                _sync_transform_in_thread(lambda it: self._transform(it, config), chunks)
+                sync_transform_in_thread(lambda it: self._transform(it, config), chunks)
             ) as out:
                 async for chunk in out:
                     yield chunk

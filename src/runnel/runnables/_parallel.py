@@ -13,7 +13,8 @@ from typing import Any
 from runnel._core.fold import AddableDict
 from runnel._core.run import step_config
 from runnel.runnables._config import RunnableConfig
-from runnel.runnables._protocol import Runnable, coerce_to_runnable, run_bounded
+from runnel.runnables._plumbing import run_bounded
+from runnel.runnables._protocol import Runnable, coerce_to_runnable
 from runnel.runnables._tee import AsyncTee, Tee
 from runnel.runnables._utils import aclosing, close
 

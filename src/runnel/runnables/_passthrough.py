@@ -11,7 +11,8 @@ from runnel._core.fold import Accumulator, AddableDict
 from runnel._core.run import step_config
 from runnel.runnables._config import RunnableConfig
 from runnel.runnables._parallel import RunnableParallel
-from runnel.runnables._protocol import Runnable, run_in_context
+from runnel.runnables._plumbing import run_in_context
+from runnel.runnables._protocol import Runnable
 from runnel.runnables._tee import AsyncTee, Tee
 from runnel.runnables._utils import accepts_param, aclosing, call_target, close
 

@@ -21,10 +21,8 @@ A subclass written LangChain-style, overriding the public `invoke` (and maybe
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import (
     AsyncIterator,
-    Awaitable,
     Callable,
     Iterator,
     Mapping,
@@ -41,12 +39,20 @@ from runnel._core.fold import Accumulator
 from runnel._core.run import DEFERRED, CallbackManager, Run, child_config, start_run
 from runnel.runnables._config import (
     RunnableConfig,
-    child_config_var,
     ensure_config,
     get_config_list,
     merge_configs,
 )
-from runnel.runnables._utils import SyncBridge, aclosing, aiter_of, aiter_sync, close
+from runnel.runnables._plumbing import (
+    END,
+    adrain_shielded,
+    aiter_inline,
+    arecorded,
+    recorded,
+    run_bounded,
+    sync_transform_in_thread,
+)
+from runnel.runnables._utils import aclosing, aiter_of, aiter_sync, close
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -281,7 +287,7 @@ class Runnable(Generic[Input, Output]):
         except BaseException as exc:
             if run is not None:
                 run.fail(exc)
-                await _adrain_shielded(run)
+                await adrain_shielded(run)
             raise
         if run is not None:
             run.end(self._run_output(output))
@@ -354,7 +360,7 @@ class Runnable(Generic[Input, Output]):
         if input is DEFERRED and chunks is not None:
             # Start only once the first input chunk exists, as LangChain does.
             inputs = Accumulator()
-            chunks = _recorded(next(chunks, _END), chunks, inputs)
+            chunks = recorded(next(chunks, END), chunks, inputs)
         run = self._start(config, input, False, kwargs)
         cfg = child_config(config, run)
         it = (
@@ -429,14 +435,14 @@ class Runnable(Generic[Input, Output]):
             it = getattr(self, self._stream_hook)(input, config, **kwargs)
         else:
             it = self._transform(iter((input,)), config, **kwargs)
-        return _aiter_inline(it) if self._sync_is_cheap else aiter_sync(it)
+        return aiter_inline(it) if self._sync_is_cheap else aiter_sync(it)
 
     def _atransform_hooks(
         self, chunks: AsyncIterator[Any], config: RunnableConfig, kwargs: Mapping[str, Any]
     ) -> AsyncIterator[Any]:
         if "_atransform" in self._native:
             return self._atransform(chunks, config, **kwargs)
-        return _sync_transform_in_thread(lambda it: self._transform(it, config, **kwargs), chunks)
+        return sync_transform_in_thread(lambda it: self._transform(it, config, **kwargs), chunks)
 
     def _atraced(
         self,
@@ -462,7 +468,7 @@ class Runnable(Generic[Input, Output]):
         inputs: Accumulator | None = None
         if input is DEFERRED and chunks is not None:
             inputs = Accumulator()
-            chunks = _arecorded(await anext(chunks, _END), chunks, inputs)
+            chunks = arecorded(await anext(chunks, END), chunks, inputs)
         run = self._start(config, input, True, kwargs)
         cfg = child_config(config, run)
         it = (
@@ -491,7 +497,7 @@ class Runnable(Generic[Input, Output]):
                     yield chunk
             except BaseException as exc:
                 run.fail(exc, inputs.value() if inputs is not None else DEFERRED)
-                await _adrain_shielded(run)
+                await adrain_shielded(run)
                 raise
         run.end(self._run_output(acc.value()), inputs.value() if inputs is not None else DEFERRED)
         if run.pending:
@@ -861,101 +867,3 @@ def coerce_to_runnable(thing: RunnableLike) -> Runnable[Any, Any]:
     raise TypeError(
         f"expected a Runnable, a callable or a dict to compose with, got {type(thing).__name__}"
     )
-
-
-# -- iterator plumbing -------------------------------------------------------------
-
-_END: Any = object()
-
-
-def _recorded(first: Any, rest: Iterator[T], acc: Accumulator) -> Iterator[T]:
-    """`first` then `rest`, each chunk also added to `acc` (a run's streamed input)."""
-    try:
-        if first is _END:
-            return
-        acc.add(first)
-        yield first
-        for chunk in rest:
-            acc.add(chunk)
-            yield chunk
-    finally:
-        close(rest)
-
-
-async def _arecorded(first: Any, rest: AsyncIterator[T], acc: Accumulator) -> AsyncIterator[T]:
-    """Async twin of `_recorded`."""
-    async with aclosing(rest):  # type: ignore[type-var]
-        if first is _END:
-            return
-        acc.add(first)
-        yield first
-        async for chunk in rest:
-            acc.add(chunk)
-            yield chunk
-
-
-async def _aiter_inline(it: Iterator[T]) -> AsyncIterator[T]:
-    try:
-        for item in it:
-            yield item
-    finally:
-        close(it)
-
-
-async def _sync_transform_in_thread(
-    transform: Callable[[Iterator[Any]], Iterator[T]], chunks: AsyncIterator[Any]
-) -> AsyncIterator[T]:
-    """Run a blocking sync transform in worker threads, fed from an async stream."""
-    async with aclosing(chunks):  # type: ignore[type-var]
-        out = await anyio.to_thread.run_sync(lambda: transform(SyncBridge(chunks)))
-        async with aclosing(aiter_sync(out)) as items:  # type: ignore[type-var]
-            async for item in items:
-                yield item
-
-
-async def _adrain_shielded(run: Run) -> None:
-    if run.pending:
-        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
-            await run.adrain()
-
-
-async def run_bounded(
-    func: Callable[[int], Awaitable[T]], count: int, limit: int | None
-) -> AsyncIterator[tuple[int, T]]:
-    """Run `func(0..count-1)` as tasks, at most `limit` at once; yield as they finish.
-
-    The first failure cancels the rest and is raised; leaving early cancels the rest.
-    """
-    import asyncio
-
-    semaphore = asyncio.Semaphore(limit) if limit else None
-
-    async def guarded(index: int) -> tuple[int, T]:
-        if semaphore is None:
-            return index, await func(index)
-        async with semaphore:
-            return index, await func(index)
-
-    tasks = [asyncio.ensure_future(guarded(i)) for i in range(count)]
-    try:
-        for next_done in asyncio.as_completed(tasks):
-            yield await next_done
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def current_run(config: RunnableConfig) -> Run | None:
-    """The run a hook is executing in (None when nobody listens)."""
-    callbacks = config.get("callbacks")
-    return callbacks.parent_run if isinstance(callbacks, CallbackManager) else None
-
-
-def run_in_context(config: RunnableConfig, func: Callable[..., T], *args: Any) -> T:
-    """Call a user function with `config` as the config nested runnables inherit."""
-    token = child_config_var.set(config)
-    try:
-        return func(*args)
-    finally:
-        child_config_var.reset(token)

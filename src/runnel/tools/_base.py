@@ -15,7 +15,7 @@ from runnel._core.run import CallbackManager, Run, start_run
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.messages import ToolCall, ToolMessage
 from runnel.runnables._config import RunnableConfig, child_config_var
-from runnel.runnables._protocol import current_run, run_in_context
+from runnel.runnables._plumbing import current_run, run_in_context
 from runnel.runnables._serializable import RunnableSerializable
 from runnel.tools._errors import ToolException
 from runnel.tools._schema import (
