@@ -181,6 +181,9 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
         rate_limiter: Waited on once per request to the provider (not on cache hits).
         disable_streaming: True: `stream` yields the whole answer as one chunk;
             ``"tool_calling"``: the same, only for calls given ``tools``.
+        streaming: Set to True, `invoke` streams internally so callback handlers get
+            `on_llm_new_token` for each token; set to False, `stream` yields one chunk.
+            Left unset, neither happens (as in langchain-core).
     """
 
     cache: BaseCache | bool | None = Field(default=None, exclude=True)
@@ -189,6 +192,7 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
     metadata: dict[str, Any] | None = Field(default=None, exclude=True)
     rate_limiter: BaseRateLimiter | None = Field(default=None, exclude=True)
     disable_streaming: bool | Literal["tool_calling"] = False
+    streaming: bool = False
 
     _stream_hook: ClassVar[str] = "_lm_stream"
     _astream_hook: ClassVar[str] = "_lm_astream"
