@@ -32,25 +32,41 @@ _COMPACT_EVERY = 64
 
 
 class Accumulator:
-    """Collects chunks and folds them once, at the end (linear, not a quadratic fold)."""
+    """Collects chunks and folds them once, at the end (linear, not a quadratic fold).
 
-    __slots__ = ("_chunks", "_merged")
+    Runs of plain text message chunks (see `_is_plain` on message chunks) are kept as
+    their strings only, and other message chunks are merged every `_COMPACT_EVERY`, so
+    a long stream keeps few objects alive (they weigh on the garbage collector).
+    """
+
+    __slots__ = ("_chunks", "_merged", "_template", "_texts")
 
     def __init__(self) -> None:
         self._chunks: list[Any] = []
         self._merged = 0  # chunks before this index are already compacted
+        self._template: Any = None  # the first chunk of the pending run of plain text
+        self._texts: list[str] = []
 
     def add(self, chunk: Any) -> None:
         """Remember one chunk; a chunk that cannot be added to replaces the earlier ones."""
         if type(chunk) is dict:  # partial objects (JSON parsers) replace each other
             self._chunks = [chunk]
             self._merged = 0
+            self._template = None
             return
+        is_plain = getattr(type(chunk), "_is_plain", None)
+        if is_plain is not None and is_plain(chunk):
+            template = self._template
+            if template is None:
+                self._template, self._texts = chunk, [chunk.content]
+                return
+            if type(chunk) is type(template) and chunk.id == template.id:
+                self._texts.append(chunk.content)
+                return
+        self._flush()
         chunks = self._chunks
         chunks.append(chunk)
         if len(chunks) - self._merged >= _COMPACT_EVERY:
-            # Merge the newest chunks into one, so a long stream does not keep thousands
-            # of message objects alive (they weigh on the garbage collector).
             tail = chunks[self._merged :]
             cls = type(tail[0])
             merge = getattr(cls, "_merge_many", None)
@@ -59,13 +75,24 @@ class Accumulator:
                 chunks.append(merge(tail))
             self._merged = len(chunks)
 
+    def _flush(self) -> None:
+        template = self._template
+        if template is None:
+            return
+        self._template = None
+        if len(self._texts) == 1:
+            self._chunks.append(template)
+        else:
+            self._chunks.append(type(template)("".join(self._texts), id=template.id))
+
     @property
     def empty(self) -> bool:
         """True until the first chunk."""
-        return not self._chunks
+        return not self._chunks and self._template is None
 
     def value(self) -> Any:
         """The fold of every chunk so far (None if there was none)."""
+        self._flush()
         return add_chunks(self._chunks)
 
 

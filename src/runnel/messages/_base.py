@@ -111,10 +111,22 @@ class BaseMessage(BaseModel):
 
 
 _ChunkT = TypeVar("_ChunkT", bound="BaseMessageChunk")
+# Fields a plain text chunk may have set (see `BaseMessageChunk._is_plain`).
+_PLAIN_FIELDS = frozenset({"content", "id", "type"})
 
 
 class BaseMessageChunk(BaseMessage):
     """A piece of a streamed message; pieces of the same class add up with `+`."""
+
+    def _is_plain(self) -> bool:
+        """True for text content and nothing else set (besides `id`): the common token."""
+        fields = self.__dict__
+        if type(fields["content"]) is not str:
+            return False
+        for name, value in fields.items():
+            if value and name not in _PLAIN_FIELDS:
+                return False
+        return True
 
     @classmethod
     def _merge_many(cls, chunks: Sequence[Self]) -> Self:
