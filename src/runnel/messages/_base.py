@@ -123,10 +123,7 @@ class BaseMessageChunk(BaseMessage):
         fields = self.__dict__
         if type(fields["content"]) is not str:
             return False
-        for name, value in fields.items():
-            if value and name not in _PLAIN_FIELDS:
-                return False
-        return True
+        return not any(value for name, value in fields.items() if name not in _PLAIN_FIELDS)
 
     @classmethod
     def _merge_many(cls, chunks: Sequence[Self]) -> Self:
