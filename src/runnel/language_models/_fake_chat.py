@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 from pydantic import PrivateAttr
@@ -21,7 +21,6 @@ from runnel.language_models._chat import BaseChatModel, SimpleChatModel
 from runnel.messages import AIMessage, AIMessageChunk, BaseMessage
 from runnel.messages._base import construct
 from runnel.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from runnel.runnables._config import RunnableConfig, get_config_list
 from runnel.utils.function_calling import convert_to_openai_tool
 
 if TYPE_CHECKING:
@@ -222,6 +221,8 @@ class FakeListChatModel(SimpleChatModel):
             character at this index.
     """
 
+    _batch_concurrency: ClassVar[int | None] = 1  # batch answers go in order
+
     responses: list[str]
     sleep: float | None = None
     i: int = 0
@@ -238,10 +239,7 @@ class FakeListChatModel(SimpleChatModel):
         return {"responses": self.responses}
 
     def _next(self) -> str:
-        with self._lock:
-            response = self.responses[self.i]
-            self.i = self.i + 1 if self.i < len(self.responses) - 1 else 0
-        return response
+        return str(next_response(self))
 
     def _call(
         self,
@@ -299,28 +297,6 @@ class FakeListChatModel(SimpleChatModel):
                 await anyio.sleep(self.sleep)
             yield chunk
 
-    def batch(
-        self,
-        inputs: Sequence[Any],
-        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[Any]:
-        """Invoke on each input in turn, so answer `k` goes to input `k`."""
-        return batch_in_order(self, inputs, config, return_exceptions, kwargs)
-
-    async def abatch(
-        self,
-        inputs: Sequence[Any],
-        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[Any]:
-        """Async twin of `batch`: one input after the other."""
-        return await abatch_in_order(self, inputs, config, return_exceptions, kwargs)
-
 
 class FakeMessagesListChatModel(BaseChatModel):
     """Answers with the messages of `responses` in turn (cycling); does not stream.
@@ -342,10 +318,7 @@ class FakeMessagesListChatModel(BaseChatModel):
         return "fake-messages-list-chat-model"
 
     def _next(self) -> ChatResult:
-        with self._lock:
-            response = self.responses[self.i]
-            self.i = self.i + 1 if self.i < len(self.responses) - 1 else 0
-        return ChatResult(generations=[ChatGeneration(message=response)])
+        return ChatResult(generations=[ChatGeneration(message=next_response(self))])
 
     def _generate(
         self,
@@ -398,39 +371,9 @@ class ParrotFakeChatModel(BaseChatModel):
         return self._generate(messages)
 
 
-def batch_in_order(
-    model: Any,
-    inputs: Sequence[Any],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> list[Any]:
-    """Invoke `model` on each input in turn (for fakes whose answers go in order)."""
-    out: list[Any] = []
-    for input, cfg in zip(inputs, get_config_list(config, len(inputs)), strict=True):
-        try:
-            out.append(model.invoke(input, cfg, **kwargs))
-        except Exception as exc:
-            if not return_exceptions:
-                raise
-            out.append(exc)
-    return out
-
-
-async def abatch_in_order(
-    model: Any,
-    inputs: Sequence[Any],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> list[Any]:
-    """Async twin of `batch_in_order`."""
-    out: list[Any] = []
-    for input, cfg in zip(inputs, get_config_list(config, len(inputs)), strict=True):
-        try:
-            out.append(await model.ainvoke(input, cfg, **kwargs))
-        except Exception as exc:
-            if not return_exceptions:
-                raise
-            out.append(exc)
-    return out
+def next_response(model: Any) -> Any:
+    """The fake's next response (`model.responses[model.i]`), cycling; thread-safe."""
+    with model._lock:
+        response = model.responses[model.i]
+        model.i = model.i + 1 if model.i < len(model.responses) - 1 else 0
+    return response

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, ClassVar
 
 import anyio
 from pydantic import PrivateAttr
 
 from runnel.callbacks.manager import AsyncRunManager, RunManager
-from runnel.language_models._fake_chat import abatch_in_order, batch_in_order
+from runnel.language_models._fake_chat import next_response
 from runnel.language_models._llms import LLM
 from runnel.messages._base import construct
 from runnel.outputs import GenerationChunk
-from runnel.runnables._config import RunnableConfig
 
 __all__ = ["FakeListLLM", "FakeListLLMError", "FakeStreamingListLLM"]
 
@@ -33,6 +32,8 @@ class FakeListLLM(LLM):
         i: The index of the next completion.
     """
 
+    _batch_concurrency: ClassVar[int | None] = 1  # batch answers go in order
+
     responses: list[str]
     sleep: float | None = None
     i: int = 0
@@ -48,10 +49,7 @@ class FakeListLLM(LLM):
         return {"responses": self.responses}
 
     def _next(self) -> str:
-        with self._lock:
-            response = self.responses[self.i]
-            self.i = self.i + 1 if self.i < len(self.responses) - 1 else 0
-        return response
+        return str(next_response(self))
 
     def _call(
         self,
@@ -70,28 +68,6 @@ class FakeListLLM(LLM):
         **kwargs: Any,
     ) -> str:
         return self._next()
-
-    def batch(
-        self,
-        inputs: Sequence[Any],
-        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[Any]:
-        """Invoke on each input in turn, so completion `k` goes to input `k`."""
-        return batch_in_order(self, inputs, config, return_exceptions, kwargs)
-
-    async def abatch(
-        self,
-        inputs: Sequence[Any],
-        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
-        *,
-        return_exceptions: bool = False,
-        **kwargs: Any,
-    ) -> list[Any]:
-        """Async twin of `batch`: one input after the other."""
-        return await abatch_in_order(self, inputs, config, return_exceptions, kwargs)
 
 
 class FakeStreamingListLLM(FakeListLLM):

@@ -92,6 +92,9 @@ class Runnable(Generic[Input, Output]):
     # True when the sync hooks never block (pure computation): async paths call them
     # inline instead of in a worker thread.
     _sync_is_cheap: ClassVar[bool] = False
+    # Default bound on concurrent calls in batch/abatch when the config sets none
+    # (fakes that answer in order set 1).
+    _batch_concurrency: ClassVar[int | None] = None
     _native: ClassVar[frozenset[str]] = frozenset()
     # The attribute names of the whole-input stream hooks. Language models move them
     # elsewhere: LangChain's model API already uses `_stream`/`_astream` for the
@@ -568,7 +571,9 @@ class Runnable(Generic[Input, Output]):
         if len(inputs) == 1:
             yield 0, one(0)
             return
-        workers = configs[0].get("max_concurrency") or min(len(inputs), 32)
+        workers = (
+            configs[0].get("max_concurrency") or self._batch_concurrency or min(len(inputs), 32)
+        )
         import contextvars
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="runnel-batch") as pool:
@@ -614,7 +619,7 @@ class Runnable(Generic[Input, Output]):
         if not inputs:
             return
         configs = get_config_list(config, len(inputs))
-        limit = configs[0].get("max_concurrency")
+        limit = configs[0].get("max_concurrency") or self._batch_concurrency
 
         async def one(index: int) -> Any:
             try:
