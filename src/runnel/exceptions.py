@@ -6,7 +6,8 @@ RunnelError
 ├── RecursionLimitError (also RecursionError)   recursion_limit exceeded
 └── ProviderError                               a provider call failed; never holds a key
     ├── ProviderTimeout (also TimeoutError)
-    └── IncompleteStreamError                   the stream ended without its terminal event
+    ├── IncompleteStreamError                   the stream ended without its terminal event
+    └── MissingAPIKeyError (also ValueError)    no key given and its variable is unset
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "IncompleteStreamError",
+    "MissingAPIKeyError",
     "OutputParserException",
     "ProviderError",
     "ProviderTimeout",
@@ -67,7 +69,14 @@ class RecursionLimitError(RecursionError, RunnelError):
 
 
 class ProviderError(RunnelError):
-    """A model provider failed; carries provider, status and body, never the key."""
+    """A model provider failed; carries provider, status and body, never the key.
+
+    Attributes:
+        retryable: Whether trying again may succeed (timeouts, dropped connections,
+            408, 409, 429, 5xx).
+        retry_after: Seconds the provider asked to wait, if it said.
+        partial: When the failure came mid-stream, the chunks already delivered, added up.
+    """
 
     def __init__(
         self,
@@ -81,6 +90,9 @@ class ProviderError(RunnelError):
         self.provider = provider
         self.status_code = status_code
         self.body = body
+        self.retryable = False
+        self.retry_after: float | None = None
+        self.partial: Any = None
 
 
 class ProviderTimeout(ProviderError, TimeoutError):
@@ -89,3 +101,14 @@ class ProviderTimeout(ProviderError, TimeoutError):
 
 class IncompleteStreamError(ProviderError):
     """A provider stream ended without its protocol's terminal event."""
+
+
+class MissingAPIKeyError(ProviderError, ValueError):
+    """No API key was passed and the environment variable that holds it is unset."""
+
+    def __init__(self, *, provider: str, variable: str, parameter: str = "api_key") -> None:
+        super().__init__(
+            f"no API key: set the {variable} environment variable or pass {parameter}=...",
+            provider=provider,
+        )
+        self.variable = variable
