@@ -1,0 +1,3 @@
+"""A target module that fails to import."""
+
+raise RuntimeError("boom while importing")
