@@ -111,3 +111,22 @@ def test_api_key_from_parameter_or_environment(monkeypatch: pytest.MonkeyPatch) 
 def test_missing_sdk_names_the_extra() -> None:
     with pytest.raises(ImportError, match=r'pip install "runnel\[nope\]"'):
         import_sdk("runnel_no_such_sdk", extra="nope")
+
+
+class HeaderError(Exception):
+    def __init__(self, status: int, body: object, headers: dict[str, str]) -> None:
+        super().__init__("failed")
+        self.status_code = status
+        self.body = body
+        self.headers = headers
+
+
+def test_headers_and_json_text_bodies_on_the_error_itself() -> None:
+    error = HeaderError(429, '{"message": "too many"}', {"retry-after": "2"})
+    converted = to_provider_error(error, "p")
+    assert converted.retry_after == 2.0 and "too many" in str(converted)
+
+
+def test_validation_detail_lists_are_joined() -> None:
+    body = {"detail": [{"msg": "field required"}, {"msg": "bad value"}]}
+    assert "field required; bad value" in str(to_provider_error(StatusError(422, body), "p"))

@@ -7,7 +7,9 @@ failures the same way, and `Attempts` decides retries from that one shape.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import json
 import random
 import time
 from typing import Any
@@ -111,10 +113,19 @@ def _status(error: BaseException) -> int | None:
 
 def _headers(error: BaseException) -> Any:
     response = getattr(error, "response", None)
-    return getattr(response, "headers", None)
+    headers = getattr(response, "headers", None)
+    return headers if headers is not None else getattr(error, "headers", None)
 
 
 def _message(body: Any) -> str | None:
+    if isinstance(body, str | bytes) and body[:1] in ("{", b"{"):
+        with contextlib.suppress(ValueError):
+            body = json.loads(body)
+    if isinstance(body, dict) and isinstance(body.get("detail"), list):
+        return "; ".join(
+            str(item.get("msg", item)) if isinstance(item, dict) else str(item)
+            for item in body["detail"]
+        )
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict):

@@ -84,6 +84,8 @@ class Guard(Generic[C]):
             ProviderError: when the call is not retried (something was delivered, the error
                 is not retryable, or the retries are used up), with `partial` set.
         """
+        if isinstance(error, Warning):
+            raise error  # a warning turned into an error is the caller's, not the provider's
         converted, delay = self._attempts.failed(error, bool(self.delivered))
         if delay is None:
             if self.delivered and converted.partial is None:

@@ -176,6 +176,8 @@ class FakeProviderServer:
             connections.add(task)
             try:
                 await self._connection(reader, writer)
+            except asyncio.CancelledError:
+                pass  # the server is stopping: end quietly
             finally:
                 connections.discard(task)
 
