@@ -17,7 +17,6 @@ import anyio
 import openai
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 from tests.server._live import live_server
 
@@ -26,7 +25,7 @@ from runnel.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from runnel.output_parsers import StrOutputParser
 from runnel.prompts import ChatPromptTemplate
 from runnel.runnables import RunnableConfig, RunnableGenerator, RunnableLambda
-from runnel.server import ServerSettings, _openai, add_routes
+from runnel.server import add_routes
 
 USAGE = {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5}
 CHAT = [{"role": "user", "content": "hi"}]
@@ -235,11 +234,14 @@ def test_a_question_prompt_gets_the_last_user_text() -> None:
 
 def test_a_declared_adapter_and_model_name_are_used() -> None:
     chain = RunnableLambda(lambda value: f"{value['n']} messages")
-    settings = ServerSettings(path="/count")
-    routes = _openai.routes(
-        chain, settings, model="counter-1", input_adapter=lambda messages: {"n": len(messages)}
+    app = Starlette()
+    add_routes(
+        app,
+        chain,
+        path="/count",
+        openai_model="counter-1",
+        input_adapter=lambda messages: {"n": len(messages)},
     )
-    app = Starlette(routes=[Mount("/count", routes=routes)])
     with TestClient(app) as http:
         client = sdk(http, "/count")
         assert [m.id for m in client.models.list()] == ["counter-1"]
@@ -457,12 +459,25 @@ def test_a_chain_whose_output_is_not_text_fails_with_a_clear_message() -> None:
     assert "needs a runnable whose output is a message or a string" in caught.value.message
 
 
-def test_api_keys_guard_the_routes() -> None:
+def test_api_keys_guard_the_routes_with_openai_errors() -> None:
     app = Starlette()
     add_routes(app, RunnableLambda(lambda _: "ok"), path="/k", api_keys="sk-test-1234567890")
     with TestClient(app) as http:
-        with pytest.raises(openai.AuthenticationError):
-            sdk(http, "/k", api_key="wrong").models.list()
+        for call in (
+            lambda client: client.models.list(),
+            lambda client: client.chat.completions.create(model="k", messages=CHAT),
+            lambda client: client.chat.completions.create(model="k", messages=CHAT, stream=True),
+        ):
+            with pytest.raises(openai.AuthenticationError) as caught:
+                call(sdk(http, "/k", api_key="wrong"))
+            assert caught.value.status_code == 401
+            assert caught.value.body == {  # the SDK unwraps OpenAI's {"error": {...}}
+                "message": "missing or invalid API key: "
+                "send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "Unauthorized",
+            }
         client = sdk(http, "/k", api_key="sk-test-1234567890")
         answer = client.chat.completions.create(model="k", messages=CHAT)  # type: ignore[arg-type]
     assert answer.choices[0].message.content == "ok"

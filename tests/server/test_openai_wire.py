@@ -187,7 +187,7 @@ async def test_an_output_that_is_not_text_is_refused_with_a_clear_message() -> N
 
 def test_chunks_carry_the_full_field_set_and_fold_into_the_completion() -> None:
     encoder = CompletionEncoder(model="m", include_usage=True, id="chatcmpl-1", created=7)
-    first = encoder.start()
+    (first,) = encoder.start()
     assert first == {
         "id": "chatcmpl-1",
         "object": "chat.completion.chunk",

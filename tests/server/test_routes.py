@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +11,6 @@ from typing import Any
 import anyio
 import pytest
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -457,30 +454,80 @@ def test_api_keys_guard_every_route() -> None:
             assert getattr(client, method)(url, headers=headers, **kwargs).status_code == 200, url
 
 
-def test_extension_modules_are_mounted_and_guarded(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[ServerSettings] = []
-
-    def routes(runnable: Any, settings: ServerSettings) -> list[Route]:
-        seen.append(settings)
-
-        async def hello(request: Any) -> PlainTextResponse:
-            return PlainTextResponse("hello")
-
-        return [Route("/v1/models", hello)]
-
-    module = types.ModuleType("tests_fake_openai")
-    module.routes = routes  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tests_fake_openai", module)
-    monkeypatch.setitem(runnel.server._routes._EXTENSIONS, "openai", "tests_fake_openai")
+def test_every_route_but_the_playground_files_refuses_without_a_key_in_its_own_shape() -> None:
     app = Starlette()
-    settings = add_routes(
-        app, RunnableLambda(lambda x: x), "/r", api_keys="key", enabled_endpoints=["openai"]
+    add_routes(app, RunnableLambda(lambda x: x), "/r", api_keys="key")
+    message = "missing or invalid API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+    client = TestClient(app, follow_redirects=False)
+    routes = [r for r in app.router.routes if isinstance(r, Route)]
+    assert len(routes) == 16  # 8 LangServe, 3 playground, 3 OpenAI, 2 AI SDK
+    for route in routes:
+        url = (
+            route.path.replace("{model:path}", "r")
+            .replace("{chat_id}", "c")
+            .replace("{file}", "index.html")
+        )
+        method = "get" if "GET" in (route.methods or ()) else "post"
+        refused = getattr(client, method)(url)
+        if url.startswith("/r/playground"):  # static files: public
+            assert refused.status_code in (200, 307), url
+            continue
+        assert refused.status_code == 401, url
+        assert refused.headers["www-authenticate"] == "Bearer", url
+        if url.startswith("/r/v1/"):  # OpenAI's error object
+            assert refused.json() == {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "Unauthorized",
+                }
+            }, url
+        elif url.startswith("/r/vercel/"):  # useChat shows a plain-text body as the error
+            assert refused.headers["content-type"] == "text/plain; charset=utf-8", url
+            assert refused.text == message, url
+        else:  # LangServe's
+            assert refused.json() == {
+                "status_code": 401,
+                "message": message,
+                "type": "Unauthorized",
+            }, url
+        allowed = getattr(client, method)(url, headers={"x-api-key": "key"})
+        assert allowed.status_code != 401, url
+
+
+def test_chat_endpoint_options_pass_through_add_routes() -> None:
+    def adapter(messages: list[Any]) -> dict[str, int]:
+        return {"n": len(messages)}
+
+    app = Starlette()
+    add_routes(
+        app,
+        RunnableLambda(lambda value: f"{value['n']} messages"),
+        "/count",
+        input_adapter=adapter,
+        openai_model="counter-1",
+        vercel_sdk_version=7,
     )
     client = TestClient(app)
-    assert seen == [settings]
-    assert client.get("/r/v1/models").status_code == 401
-    assert client.get("/r/v1/models", headers={"x-api-key": "key"}).text == "hello"
-    assert client.post("/r/invoke", json={"input": 1}).status_code == 404
+    models = client.get("/count/v1/models").json()
+    assert [m["id"] for m in models["data"]] == ["counter-1"]
+    user = {"role": "user", "content": "hi"}
+    answer = client.post(
+        "/count/v1/chat/completions", json={"model": "x", "messages": [user, user]}
+    ).json()
+    assert (answer["model"], answer["choices"][0]["message"]["content"]) == (
+        "counter-1",
+        "2 messages",
+    )
+    ui_user = {"id": "u", "role": "user", "parts": [{"type": "text", "text": "x"}]}
+    body = {"id": "c", "messages": [ui_user, ui_user, ui_user]}
+    text = client.post("/count/vercel/chat", json=body).text
+    chunks = [json.loads(e[len("data: ") :]) for e in text.split("\n\n") if e[6:7] == "{"]
+    assert [c["delta"] for c in chunks if c["type"] == "text-delta"] == ["3 messages"]
+    assert chunks[-1] == {"type": "finish", "finishReason": "stop"}  # sdk_version 7
+    with pytest.raises(ValueError, match="sdk_version"):
+        add_routes(Starlette(), RunnableLambda(lambda x: x), vercel_sdk_version=4)  # type: ignore[arg-type]
 
 
 # -- errors ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -140,3 +141,37 @@ def test_two_workers_serve_the_same_routes(tmp_path: Path) -> None:
         assert body.startswith("event: metadata") and body.endswith("event: end\r\n\r\n")
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) in (0, -signal.SIGTERM)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_chat_endpoint_options_reach_every_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    import uvicorn
+    from starlette.testclient import TestClient
+
+    from runnel.server._app import ENV_VAR, create_app
+
+    (tmp_path / "served_chat.py").write_text(
+        "from runnel.runnables import RunnableLambda\nanswer = RunnableLambda(lambda x: 'hi')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # main adds the cwd for workers
+    monkeypatch.setenv(ENV_VAR, "")  # restored after the test; main sets it for workers
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(app))
+    argv = ["served_chat:answer", "--workers", workers, "--openai-model", "m-1"]
+    assert main([*argv, "--vercel-sdk-version", "7"]) == 0
+    app = create_app() if workers == "2" else started[0]  # workers build it from the env
+    client = TestClient(app)
+    assert [m["id"] for m in client.get("/v1/models").json()["data"]] == ["m-1"]
+    user = {"id": "u", "role": "user", "parts": [{"type": "text", "text": "x"}]}
+    text = client.post("/vercel/chat", json={"id": "c", "messages": [user]}).text
+    assert '{"type":"finish","finishReason":"stop"}' in text  # sdk_version 7
+
+
+def test_an_unknown_vercel_sdk_version_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["served:add", "--vercel-sdk-version", "4"])
+    assert exited.value.code == 2
+    assert "--vercel-sdk-version" in capsys.readouterr().err

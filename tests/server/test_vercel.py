@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 from tests.server._live import live_server
 
@@ -37,6 +36,11 @@ KEY = "sk-ui-test-0123456789"
 
 
 # -- the served chains ----------------------------------------------------------------------------
+
+
+AUTH_MESSAGE = (
+    "missing or invalid API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+)
 
 
 def fake(*answers: AIMessage | str) -> GenericFakeChatModel:
@@ -112,10 +116,13 @@ def build_app(recorder: Recorder) -> Starlette:
     for path, runnable in mounts.items():
         add_routes(app, runnable, path=path, enabled_endpoints=["vercel"])
     add_routes(app, RunnableLambda(lambda _: "ok"), path="/auth", api_keys=KEY)
-    v7 = _vercel.routes(
-        RunnableLambda(lambda _: "seven"), ServerSettings(path="/v7"), sdk_version=7
+    add_routes(
+        app,
+        RunnableLambda(lambda _: "seven"),
+        path="/v7",
+        enabled_endpoints=["vercel"],
+        vercel_sdk_version=7,
     )
-    app.router.routes.append(Mount("/v7", routes=v7))
     return app
 
 
@@ -297,7 +304,21 @@ def test_finish_reason_is_only_sent_to_clients_that_accept_it(reports: dict[str,
 def test_api_keys_guard_the_route(reports: dict[str, Any]) -> None:
     assert assistant(reports["auth-ok"])["parts"][1]["text"] == "ok"
     report = reports["auth-missing"]
-    assert report["status"] == "error" and "invalid API key" in report["error"]
+    assert report["status"] == "error"
+    assert report["error"] == AUTH_MESSAGE  # the plain-text 401 body, as useChat shows it
+
+
+def test_api_keys_refuse_with_a_plain_text_401() -> None:
+    app = build_app(Recorder())
+    with TestClient(app) as http:
+        for refused in (
+            http.post("/auth/vercel/chat", json={"id": "c", "messages": []}),
+            http.get("/auth/vercel/chat/c/stream", headers={"authorization": "Bearer nope"}),
+        ):
+            assert refused.status_code == 401
+            assert refused.headers["content-type"] == "text/plain; charset=utf-8"
+            assert refused.headers["www-authenticate"] == "Bearer"
+            assert refused.text == AUTH_MESSAGE
 
 
 # -- in-process checks ----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from runnel.server._ui_stream import SdkVersion
+
 __all__ = ["ENV_VAR", "ServeOptions", "build_app", "create_app"]
 
 ENV_VAR = "RUNNEL_SERVE"
@@ -31,6 +33,8 @@ class ServeOptions:
     mask_errors: bool = True
     config_keys: tuple[str, ...] = ("configurable",)
     disabled_endpoints: tuple[str, ...] = field(default=())
+    openai_model: str | None = None
+    vercel_sdk_version: SdkVersion = 5
 
     def to_env(self) -> str:
         """These options as the JSON `create_app` reads."""
@@ -67,6 +71,8 @@ def build_app(options: ServeOptions) -> Starlette:
         heartbeat=options.heartbeat,
         max_body_bytes=options.max_body_bytes,
         mask_errors=options.mask_errors,
+        openai_model=options.openai_model,
+        vercel_sdk_version=options.vercel_sdk_version,
     )
     return app
 

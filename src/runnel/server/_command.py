@@ -38,6 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="send error messages to clients (redacted) instead of masking them",
     )
     parser.add_argument(
+        "--openai-model",
+        metavar="NAME",
+        help="model id the OpenAI endpoints answer as (default: the path, or the chain's name)",
+    )
+    parser.add_argument(
+        "--vercel-sdk-version",
+        type=int,
+        choices=(5, 6, 7),
+        default=5,
+        help="oldest AI SDK major the useChat front end runs (default 5: the v5-safe subset)",
+    )
+    parser.add_argument(
         "--graceful-timeout",
         type=float,
         default=30.0,
@@ -85,6 +97,8 @@ def serve(args: argparse.Namespace) -> int:
         heartbeat=args.heartbeat,
         max_body_bytes=args.max_body_bytes,
         mask_errors=not args.show_errors,
+        openai_model=args.openai_model,
+        vercel_sdk_version=args.vercel_sdk_version,
     )
     try:
         app = build_app(options)  # fail here, once, before any worker starts

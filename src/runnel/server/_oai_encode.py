@@ -83,9 +83,9 @@ class CompletionEncoder:
     _calls: dict[int, _Call] = field(default_factory=dict)
 
     # -- streaming -----------------------------------------------------------------------
-    def start(self) -> dict[str, Any]:
-        """The first chunk: the assistant role and empty content."""
-        return self._chunk({"role": "assistant", "content": ""})
+    def start(self) -> list[dict[str, Any]]:
+        """The opening chunk: the assistant role and empty content."""
+        return [self._chunk({"role": "assistant", "content": ""})]
 
     def feed(self, part: Part) -> list[dict[str, Any]]:
         """The chunks for one part (none for parts OpenAI clients have no place for)."""

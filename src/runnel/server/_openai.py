@@ -11,10 +11,9 @@ when none reported any). Errors use OpenAI's body ``{"error": {"message", "type"
 
 from __future__ import annotations
 
+import functools
 import json
-import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
@@ -23,27 +22,16 @@ from starlette.routing import BaseRoute, Route
 
 from runnel.runnables import Runnable, RunnableConfig
 from runnel.runnables._utils import aclosing
+from runnel.server._disconnect import until_disconnect
 from runnel.server._errors import ErrorInfo, HTTPProblem
 from runnel.server._oai_encode import CompletionEncoder
 from runnel.server._oai_request import SAMPLING_OPTIONS, parse_chat_request
 from runnel.server._settings import ServerSettings
-from runnel.server._sse import EventStreamResponse
 from runnel.server._ui_input import InputAdapter, InputAdapterError, infer_input_adapter
 from runnel.server._ui_parts import Finished
-from runnel.server._ui_run import (
-    ClientGone,
-    arun_parts,
-    declared_options,
-    until_disconnect,
-    with_configurable,
-)
+from runnel.server._ui_run import aencode, arun_parts, declared_options, with_configurable
 
-__all__ = ["DONE", "error_body", "model_id", "routes"]
-
-logger = logging.getLogger("runnel.server")
-
-DONE = b"data: [DONE]\n\n"
-"""The frame that ends an OpenAI stream."""
+__all__ = ["error_body", "model_id", "render_error", "routes"]
 
 _SHUTDOWN = ErrorInfo(503, "server_error", "The server is shutting down; retry the request.")
 
@@ -69,8 +57,17 @@ def error_body(info: ErrorInfo) -> dict[str, Any]:
     }
 
 
+def render_error(info: ErrorInfo) -> Response:
+    """An error answered as OpenAI does: its error object, with the error's status."""
+    return JSONResponse(error_body(info), status_code=info.status_code)
+
+
 def _frame(value: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(value, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _frames(chunks: list[dict[str, Any]]) -> bytes:
+    return b"".join(_frame(chunk) for chunk in chunks)
 
 
 class _ChatCompletions:
@@ -90,53 +87,30 @@ class _ChatCompletions:
         self.options = declared_options(runnable, SAMPLING_OPTIONS)
         self.created = int(time.time())
 
-    def _error_response(self, exc: BaseException) -> Response:
-        if not isinstance(exc, HTTPProblem):
-            logger.error("chat completion failed", exc_info=exc)
-        info = self.settings.describe(exc)
-        headers = exc.headers if isinstance(exc, HTTPProblem) else None
-        return JSONResponse(error_body(info), status_code=info.status_code, headers=headers)
-
-    def _error_frame(self, exc: Exception) -> bytes:
-        logger.error("chat completion stream failed", exc_info=exc)
-        return _frame(error_body(self.settings.describe(exc)))
-
     async def create(self, request: Request) -> Response:
         """`POST /v1/chat/completions`."""
+        settings = self.settings
+        chat = parse_chat_request(await settings.read_json(request))
+        config = await settings.build_config(request, None, endpoint="openai")
+        options = {k: v for k, v in chat.options.items() if k in self.options}
+        config = with_configurable(config, options)
         try:
-            await self.settings.authorize(request)
-            body = await self.settings.read_json(request)
-            chat = parse_chat_request(body)
-            config = await self.settings.build_config(request, None, endpoint="openai")
-            options = {k: v for k, v in chat.options.items() if k in self.options}
-            config = with_configurable(config, options)
-            try:
-                value = self.adapt(chat.messages)
-            except InputAdapterError as exc:
-                kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-                raise HTTPProblem(exc.status_code, str(exc), type=kind) from None
-            value = self.settings.check_input(self.runnable, config, value)
-        except Exception as exc:
-            return self._error_response(exc)
+            value = self.adapt(chat.messages)
+        except InputAdapterError as exc:
+            kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
+            raise HTTPProblem(exc.status_code, str(exc), type=kind) from None
+        value = settings.check_input(self.runnable, config, value)
         encoder = CompletionEncoder(
             model=self.model, include_usage=chat.include_usage, created=int(time.time())
         )
         if chat.stream:
-            return EventStreamResponse(
-                self._frames(value, config, encoder),
-                on_error=self._error_frame,
-                error_response=self._error_response,
+            return settings.event_stream(
+                aencode(self.runnable, value, config, encoder, _frames),
+                on_error=lambda info: _frame(error_body(info)),
                 on_shutdown=_frame(error_body(_SHUTDOWN)),
-                heartbeat=self.settings.heartbeat,
-                send_timeout=self.settings.send_timeout,
-                shutdown=self.settings.shutdown,
+                render_error=render_error,
             )
-        try:
-            finished = await until_disconnect(request, self._whole(value, config, encoder))
-        except ClientGone:
-            return Response(status_code=499)  # nobody is left to read it
-        except Exception as exc:
-            return self._error_response(exc)
+        finished = await until_disconnect(request, self._whole(value, config, encoder))
         return JSONResponse(encoder.completion(finished))
 
     async def _whole(
@@ -153,44 +127,19 @@ class _ChatCompletions:
             raise RuntimeError("the run ended without an output")
         return finished
 
-    async def _frames(
-        self, value: Any, config: RunnableConfig, encoder: CompletionEncoder
-    ) -> AsyncIterator[bytes]:
-        # The role chunk waits for the run's first part, so an early failure is still
-        # an HTTP status rather than an error chunk.
-        first = True
-        async with aclosing(arun_parts(self.runnable, value, config)) as batches:
-            async for parts in batches:
-                out = [_frame(encoder.start())] if first else []
-                first = False
-                for part in parts:
-                    out.extend(_frame(chunk) for chunk in encoder.feed(part))
-                if out:
-                    yield b"".join(out)
-        yield DONE
-
     async def models(self, request: Request) -> Response:
         """`GET /v1/models`: this mount's one model."""
-        try:
-            await self.settings.authorize(request)
-        except HTTPProblem as problem:
-            return self._error_response(problem)
         return JSONResponse({"object": "list", "data": [self._model()]})
 
     async def retrieve(self, request: Request) -> Response:
         """`GET /v1/models/{model}`."""
-        try:
-            await self.settings.authorize(request)
-        except HTTPProblem as problem:
-            return self._error_response(problem)
         if request.path_params["model"] != self.model:
-            missing = HTTPProblem(
+            raise HTTPProblem(
                 404,
                 f"The model {request.path_params['model']!r} does not exist; "
                 f"this endpoint serves {self.model!r}.",
                 type="model_not_found",
             )
-            return self._error_response(missing)
         return JSONResponse(self._model())
 
     def _model(self) -> dict[str, Any]:
@@ -215,8 +164,9 @@ def routes(
     """
     adapter = input_adapter or infer_input_adapter(runnable.get_input_jsonschema())
     handlers = _ChatCompletions(runnable, settings, model or model_id(runnable, settings), adapter)
+    guarded = functools.partial(settings.endpoint, render_error=render_error)
     return [
-        Route("/v1/chat/completions", handlers.create, methods=["POST"]),
-        Route("/v1/models", handlers.models, methods=["GET"]),
-        Route("/v1/models/{model:path}", handlers.retrieve, methods=["GET"]),
+        Route("/v1/chat/completions", guarded(handlers.create), methods=["POST"]),
+        Route("/v1/models", guarded(handlers.models), methods=["GET"]),
+        Route("/v1/models/{model:path}", guarded(handlers.retrieve), methods=["GET"]),
     ]

@@ -2,32 +2,35 @@
 
     POST {path}/invoke  /batch  /stream  /stream_log  /stream_events
     GET  {path}/input_schema  /output_schema  /config_schema
-    + {path}/playground/, {path}/v1/... (OpenAI), {path}/vercel... when those modules exist
+    + {path}/playground/ (`_playground`), {path}/v1/... (`_openai`), {path}/vercel/... (`_vercel`)
 
-Every route checks the API key, the body size and the config allow-list before it runs
-anything; a failure before the first streamed event is an HTTP status with a JSON body.
+Every route but the playground's static files is built with `settings.endpoint`, which
+checks the API key before anything else; then the body size and the config allow-list are
+checked before anything runs. A failure before the first streamed event is an HTTP status
+with a body in the endpoint's own error shape (LangServe's JSON here).
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import logging
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-import anyio
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute, compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runnel.runnables import Runnable, RunnableConfig
 from runnel.runnables._utils import aclosing
-from runnel.server._errors import ErrorTranslator, HTTPProblem
+from runnel.server import _openai, _playground, _vercel
+from runnel.server._disconnect import until_disconnect
+from runnel.server._errors import ErrorTranslator
 from runnel.server._settings import ConfigModifier, ServerSettings
 from runnel.server._shutdown import Shutdown, lifespan_with_shutdown
+from runnel.server._ui_input import InputAdapter
+from runnel.server._ui_stream import SdkVersion
 from runnel.server._wire import (
     END,
     SHUTDOWN_INFO,
@@ -59,16 +62,6 @@ ENDPOINTS = (
 )
 """Names accepted by `enabled_endpoints` / `disabled_endpoints`."""
 
-# Route groups written in their own modules: `routes(runnable, settings) -> list[BaseRoute]`.
-_EXTENSIONS = {
-    "playground": "runnel.server._playground",
-    "openai": "runnel.server._openai",
-    "vercel": "runnel.server._vercel",
-}
-# Extension routes that serve static files only: public even when API keys are set (the
-# data they show comes from the guarded core routes).
-_PUBLIC_EXTENSIONS = frozenset({"playground"})
-
 T = TypeVar("T")
 
 
@@ -90,6 +83,9 @@ def add_routes(
     event_versions: Sequence[str] = ("v2", "v1"),
     validate_input: bool = True,
     shutdown: Shutdown | None = None,
+    input_adapter: InputAdapter | None = None,
+    openai_model: str | None = None,
+    vercel_sdk_version: SdkVersion = 5,
 ) -> ServerSettings:
     """Serve `runnable` on a Starlette (or FastAPI) app under `path`.
 
@@ -114,12 +110,20 @@ def add_routes(
         event_versions: `astream_events` versions a client may ask for; first = default.
         validate_input: Check inputs against the runnable's input schema (422 if wrong).
         shutdown: Share one shutdown signal between mounts (default: one per app).
+        input_adapter: How the chat endpoints (`openai`, `vercel`) turn a conversation
+            (a list of messages) into the runnable's input; None = inferred from its input
+            schema (see `runnel.server._ui_input`).
+        openai_model: The model id the OpenAI endpoints answer as; None = the path without
+            slashes, or the runnable's name at the root.
+        vercel_sdk_version: The oldest AI SDK major the `useChat` front end may run: 5
+            writes only what every ai 5.x accepts; 6 or 7 add `finish.finishReason`.
 
     Returns:
         The mount's settings (e.g. `settings.shutdown.trigger()` ends open streams).
 
     Raises:
-        ValueError: a malformed path, an unknown endpoint name or config key.
+        ValueError: a malformed path, an unknown endpoint name or config key, a
+            `vercel_sdk_version` other than 5, 6 or 7 (with `vercel` enabled).
     """
     if path and (not path.startswith("/") or path.endswith("/")):
         raise ValueError(f"path must be '' or start with '/' and not end with it, got {path!r}")
@@ -141,19 +145,18 @@ def add_routes(
         shutdown=shutdown if shutdown is not None else _app_shutdown(app),
     )
     routes = [r for name, r in core_routes(runnable, settings) if name in enabled]
-    for name, module_name in _EXTENSIONS.items():
-        if name not in enabled:
-            continue
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        extra: list[BaseRoute] = module.routes(runnable, settings)
-        if settings.api_keys and name not in _PUBLIC_EXTENSIONS:
-            extra = [_guarded(route, settings) for route in extra]
-        routes.extend(extra)
+    if "playground" in enabled:  # static files only: public, the data routes are guarded
+        routes.extend(_playground.routes(runnable, settings))
+    if "openai" in enabled:
+        routes.extend(
+            _openai.routes(runnable, settings, model=openai_model, input_adapter=input_adapter)
+        )
+    if "vercel" in enabled:
+        routes.extend(
+            _vercel.routes(
+                runnable, settings, input_adapter=input_adapter, sdk_version=vercel_sdk_version
+            )
+        )
     app.router.routes.extend(_prefixed(route, path) for route in routes)
     return settings
 
@@ -203,66 +206,6 @@ def _prefixed(route: BaseRoute, prefix: str) -> BaseRoute:
     return route
 
 
-class _Guard:
-    """ASGI wrapper answering 401 unless the request carries an accepted API key."""
-
-    def __init__(self, app: ASGIApp, settings: ServerSettings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            try:
-                await self.settings.authorize(Request(scope, receive))
-            except HTTPProblem as problem:
-                await self.settings.error_response(problem)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def _guarded(route: BaseRoute, settings: ServerSettings) -> BaseRoute:
-    if not isinstance(route, (Route, Mount)):
-        return route
-    route = copy.copy(route)
-    route.app = _Guard(route.app, settings)
-    return route
-
-
-async def _until_disconnect(request: Request, work: Awaitable[T]) -> T:
-    """Await `work`, cancelling it if the client disconnects first.
-
-    Raises:
-        anyio.get_cancelled_exc_class(): the client went away (nobody is left to answer).
-    """
-    result: list[T] = []
-    errors: list[Exception] = []
-
-    async def run(scope: anyio.CancelScope) -> None:
-        try:
-            result.append(await work)
-        except Exception as exc:
-            errors.append(exc)
-        scope.cancel()
-
-    async def watch(scope: anyio.CancelScope) -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-        scope.cancel()
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run, tasks.cancel_scope)
-        tasks.start_soon(watch, tasks.cancel_scope)
-    if errors:
-        raise errors[0]
-    if not result:
-        raise _ClientGone
-    return result[0]
-
-
-class _ClientGone(Exception):
-    """The client disconnected before the answer was ready."""
-
-
 # -- the LangServe routes -------------------------------------------------------------------
 
 
@@ -271,34 +214,21 @@ def core_routes(
 ) -> list[tuple[str, BaseRoute]]:
     """The LangServe routes, each with its endpoint name, paths relative to the mount."""
     handlers = _Handlers(runnable, settings)
+    table = (
+        ("invoke", "POST", handlers.invoke),
+        ("batch", "POST", handlers.batch),
+        ("stream", "POST", handlers.stream),
+        ("stream_log", "POST", handlers.stream_log),
+        ("stream_events", "POST", handlers.stream_events),
+        ("input_schema", "GET", handlers.input_schema),
+        ("output_schema", "GET", handlers.output_schema),
+        ("config_schema", "GET", handlers.config_schema),
+    )
+    # settings.endpoint: the API key first, errors in LangServe's JSON shape
     return [
-        ("invoke", Route("/invoke", handlers.invoke, methods=["POST"])),
-        ("batch", Route("/batch", handlers.batch, methods=["POST"])),
-        ("stream", Route("/stream", handlers.stream, methods=["POST"])),
-        ("stream_log", Route("/stream_log", handlers.stream_log, methods=["POST"])),
-        ("stream_events", Route("/stream_events", handlers.stream_events, methods=["POST"])),
-        ("input_schema", Route("/input_schema", handlers.input_schema, methods=["GET"])),
-        ("output_schema", Route("/output_schema", handlers.output_schema, methods=["GET"])),
-        ("config_schema", Route("/config_schema", handlers.config_schema, methods=["GET"])),
+        (name, Route(f"/{name}", settings.endpoint(handler), methods=[method]))
+        for name, method, handler in table
     ]
-
-
-def _answering(handler: Callable[[_Handlers, Request], Awaitable[Response]]) -> Any:
-    """Turn any exception a handler raises into the JSON error response."""
-
-    async def wrapped(self: _Handlers, request: Request) -> Response:
-        try:
-            return await handler(self, request)
-        except (_ClientGone, ClientDisconnect):
-            return Response(status_code=499)  # nobody reads it; uvicorn drops it
-        except Exception as exc:
-            if not isinstance(exc, HTTPProblem):
-                logger.exception("%s %s failed", request.method, request.url.path)
-            return self.settings.error_response(exc)
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
 
 
 class _Handlers:
@@ -310,7 +240,6 @@ class _Handlers:
         self, request: Request, endpoint: str
     ) -> tuple[Any, RunnableConfig, dict[str, Any]]:
         settings = self.settings
-        await settings.authorize(request)
         body = parse_run(await settings.read_json(request))
         config = await settings.build_config(request, body.config, endpoint=endpoint)
         value = settings.check_input(self.runnable, config, body.input)
@@ -319,17 +248,14 @@ class _Handlers:
             options["version"] = settings.event_version(body.version)
         return value, config, options
 
-    @_answering
     async def invoke(self, request: Request) -> Response:
         value, config, _ = await self._prepare(request, "invoke")
-        output = await _until_disconnect(request, self.runnable.ainvoke(value, config))
+        output = await until_disconnect(request, self.runnable.ainvoke(value, config))
         run_id = config.get("run_id")
         return _json({"output": output, "metadata": {"run_id": str(run_id), "feedback_tokens": []}})
 
-    @_answering
     async def batch(self, request: Request) -> Response:
         settings = self.settings
-        await settings.authorize(request)
         body = parse_batch(await settings.read_json(request))
         shared = not body.configs or all(c is body.configs[0] for c in body.configs)
         configs: list[RunnableConfig] = []
@@ -343,9 +269,7 @@ class _Handlers:
             inputs.append(settings.check_input(self.runnable, config, raw_input))
             configs.append(config)
         outputs = (
-            await _until_disconnect(request, self.runnable.abatch(inputs, configs))
-            if inputs
-            else []
+            await until_disconnect(request, self.runnable.abatch(inputs, configs)) if inputs else []
         )
         run_ids = [str(c.get("run_id")) for c in configs]
         return _json(
@@ -358,7 +282,6 @@ class _Handlers:
             }
         )
 
-    @_answering
     async def stream(self, request: Request) -> Response:
         value, config, _ = await self._prepare(request, "stream")
         run_id = cast(uuid.UUID, config.get("run_id"))
@@ -376,7 +299,6 @@ class _Handlers:
 
         return self._event_stream(frames())
 
-    @_answering
     async def stream_log(self, request: Request) -> Response:
         value, config, filters = await self._prepare(request, "stream_log")
 
@@ -389,7 +311,6 @@ class _Handlers:
 
         return self._event_stream(frames())
 
-    @_answering
     async def stream_events(self, request: Request) -> Response:
         value, config, options = await self._prepare(request, "stream_events")
 
@@ -410,19 +331,13 @@ class _Handlers:
             frames, on_error=error_frame, on_shutdown=error_frame(SHUTDOWN_INFO)
         )
 
-    @_answering
     async def input_schema(self, request: Request) -> Response:
-        await self.settings.authorize(request)
         return JSONResponse(self.runnable.get_input_jsonschema())
 
-    @_answering
     async def output_schema(self, request: Request) -> Response:
-        await self.settings.authorize(request)
         return JSONResponse(self.runnable.get_output_jsonschema())
 
-    @_answering
     async def config_schema(self, request: Request) -> Response:
-        await self.settings.authorize(request)
         keys = [k for k in self.settings.config_keys if k != "run_id"]
         return JSONResponse(self.runnable.get_config_jsonschema(include=keys))
 

@@ -1,18 +1,20 @@
 """`ServerSettings`: one mount's options and the request helpers every route shares.
 
 `add_routes` builds one `ServerSettings` per mount and hands it to each route module
-(`routes(runnable, settings) -> list[BaseRoute]`). A route answers a request in this order:
+(`routes(runnable, settings) -> list[BaseRoute]`). Every guarded route is built with
+`settings.endpoint(handler, render_error=...)`, which checks the API key first and answers
+any exception in the endpoint's own error shape; the handler then reads its request:
 
-    await settings.authorize(request)              # 401 unless a configured key matches
     body = await settings.read_json(request)       # 413 past max_body_bytes, 400 bad JSON
     config = await settings.build_config(request, body.get("config"), endpoint="invoke")
     value = settings.check_input(runnable, config, body["input"])   # 422 naming where
 
-and turns any `HTTPProblem` (or other exception) into `settings.error_response(exc)`.
+and streams with `settings.event_stream(frames, ..., render_error=...)`.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import inspect
 import json
@@ -24,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, RootModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from runnel.runnables import RunnableConfig
+from runnel.server._disconnect import ClientGone
 from runnel.server._errors import ErrorInfo, ErrorTranslator, HTTPProblem, describe_error
 from runnel.server._shutdown import Shutdown
 from runnel.server._sse import EventStreamResponse
@@ -35,12 +38,31 @@ from runnel.server._sse import EventStreamResponse
 if TYPE_CHECKING:
     from runnel.runnables import Runnable
 
-__all__ = ["CLIENT_CONFIG_KEYS", "ConfigModifier", "ServerSettings"]
+__all__ = [
+    "CLIENT_CONFIG_KEYS",
+    "ConfigModifier",
+    "ErrorRenderer",
+    "Handler",
+    "ServerSettings",
+    "json_error",
+]
 
 logger = logging.getLogger("runnel.server")
 
 ConfigModifier = Callable[[dict[str, Any], Request], dict[str, Any] | Awaitable[dict[str, Any]]]
 """`per_req_config_modifier(config, request) -> config`, sync or async."""
+
+Handler = Callable[[Request], Awaitable[Response]]
+"""A Starlette request/response endpoint."""
+
+ErrorRenderer = Callable[[ErrorInfo], Response]
+"""Renders what a client is told about a failure in one endpoint's error shape."""
+
+
+def json_error(info: ErrorInfo) -> Response:
+    """LangServe's error answer: JSON `{"status_code", "message", "type"}` with the status."""
+    return JSONResponse(info.to_json(), status_code=info.status_code)
+
 
 CLIENT_CONFIG_KEYS = (
     "tags",
@@ -296,11 +318,42 @@ class ServerSettings:
         """What the client is told about `exc` (masked unless `mask_errors` is off)."""
         return describe_error(exc, mask=self.mask_errors, translator=self.error_translator)
 
-    def error_response(self, exc: BaseException) -> JSONResponse:
-        """A JSON response `{"status_code", "message", "type"}` with the error's status."""
-        info = self.describe(exc)
-        headers = exc.headers if isinstance(exc, HTTPProblem) else None
-        return JSONResponse(info.to_json(), status_code=info.status_code, headers=headers)
+    def error_response(
+        self, exc: BaseException, render_error: ErrorRenderer = json_error
+    ) -> Response:
+        """The answer to `exc`: `render_error(self.describe(exc))` with the problem's headers.
+
+        `render_error` gives the endpoint's own error shape (default: LangServe's JSON
+        `{"status_code", "message", "type"}`); an `HTTPProblem`'s headers (such as
+        `WWW-Authenticate`) are added to whatever it returns.
+        """
+        response = render_error(self.describe(exc))
+        if isinstance(exc, HTTPProblem):
+            response.headers.update(exc.headers)
+        return response
+
+    def endpoint(self, handler: Handler, *, render_error: ErrorRenderer = json_error) -> Handler:
+        """`handler` as a route endpoint of this mount: API key checked, errors answered.
+
+        The one place routes check the API key (`authorize`), before `handler` runs. A
+        refusal, or any exception `handler` raises, is answered with
+        `error_response(exc, render_error)` (so each endpoint keeps its clients' error
+        shape); a client that left before its answer (`ClientGone`) gets nothing.
+        """
+
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            try:
+                await self.authorize(request)
+                return await handler(request)
+            except (ClientGone, ClientDisconnect):
+                return Response(status_code=499)  # nobody reads it; uvicorn drops it
+            except Exception as exc:
+                if not isinstance(exc, HTTPProblem):
+                    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+                return self.error_response(exc, render_error)
+
+        return endpoint
 
     def event_stream(
         self,
@@ -308,6 +361,7 @@ class ServerSettings:
         *,
         on_error: Callable[[ErrorInfo], bytes],
         on_shutdown: bytes,
+        render_error: ErrorRenderer = json_error,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
     ) -> EventStreamResponse:
@@ -315,8 +369,9 @@ class ServerSettings:
 
         `frames` must include its own terminal frame (LangServe's `event: end`, OpenAI's
         `data: [DONE]`). If it raises before its first frame the client gets
-        `error_response(exc)`; after, the frames `on_error(self.describe(exc))`, then the
-        stream ends. On server shutdown an open stream gets `on_shutdown` and ends.
+        `error_response(exc, render_error)`; after, the frames
+        `on_error(self.describe(exc))`, then the stream ends. On server shutdown an open
+        stream gets `on_shutdown` and ends (one not yet started answers 503).
         """
 
         def failed(exc: Exception) -> bytes:
@@ -326,7 +381,7 @@ class ServerSettings:
         def early(exc: Exception) -> Response:
             if not isinstance(exc, HTTPProblem):
                 logger.error("stream failed before its first event", exc_info=exc)
-            return self.error_response(exc)
+            return self.error_response(exc, render_error)
 
         return EventStreamResponse(
             frames,

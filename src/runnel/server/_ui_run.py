@@ -1,28 +1,44 @@
-"""Running the served runnable for a chat endpoint: its events read as `Part` values."""
+"""Running the served runnable for a chat endpoint: its events read as `Part` values.
+
+`arun_parts` reads the run; `aencode` writes it as a chat stream (`data: <chunk>` frames
+ended by `data: [DONE]`, the framing OpenAI's and the AI SDK's streams share) through an
+encoder of that endpoint's chunks.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, Awaitable
-from typing import Any, TypeVar, cast
-
-import anyio
-from starlette.requests import Request
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any, Protocol, cast
 
 from runnel.runnables import Runnable, RunnableConfig
 from runnel.runnables._utils import aclosing
 from runnel.server._ui_parts import Part, PartReader
 
 __all__ = [
-    "ClientGone",
+    "DONE",
+    "ChunkEncoder",
+    "aencode",
     "arun_parts",
     "declared_options",
     "run_id_of",
-    "until_disconnect",
     "with_configurable",
 ]
 
-T = TypeVar("T")
+DONE = b"data: [DONE]\n\n"
+"""The frame that ends a chat stream (OpenAI's and the AI SDK's)."""
+
+
+class ChunkEncoder(Protocol):
+    """Turns a run's parts into one endpoint's stream chunks."""
+
+    def start(self) -> list[dict[str, Any]]:
+        """The chunks that open the answer."""
+        ...
+
+    def feed(self, part: Part) -> list[dict[str, Any]]:
+        """The chunks for one part."""
+        ...
 
 
 async def arun_parts(
@@ -47,6 +63,33 @@ async def arun_parts(
                 yield parts
 
 
+async def aencode(
+    runnable: Runnable[Any, Any],
+    value: Any,
+    config: RunnableConfig,
+    encoder: ChunkEncoder,
+    frames: Callable[[list[dict[str, Any]]], bytes],
+) -> AsyncIterator[bytes]:
+    """Run `runnable` and yield its answer as `frames` of `encoder`'s chunks, then `DONE`.
+
+    The opening chunks wait for the run's first part, so a failure before it is still an
+    HTTP status rather than an in-stream error.
+
+    Raises:
+        Exception: whatever the run raised, after the frames produced before it.
+    """
+    first = True
+    async with aclosing(arun_parts(runnable, value, config)) as batches:
+        async for parts in batches:
+            chunks = encoder.start() if first else []
+            first = False
+            for part in parts:
+                chunks.extend(encoder.feed(part))
+            if chunks:
+                yield frames(chunks)
+    yield DONE
+
+
 def declared_options(runnable: Runnable[Any, Any], names: tuple[str, ...]) -> frozenset[str]:
     """Which of `names` the runnable declares as configurable fields (by spec id)."""
     ids = {getattr(spec, "id", None) for spec in runnable.config_specs}
@@ -66,39 +109,3 @@ def run_id_of(config: RunnableConfig) -> str:
     """The run id the server chose for this request (as a string)."""
     run_id = config.get("run_id")
     return str(run_id) if isinstance(run_id, uuid.UUID) else str(uuid.uuid4())
-
-
-class ClientGone(Exception):
-    """The client disconnected before its answer was ready."""
-
-
-async def until_disconnect(request: Request, work: Awaitable[T]) -> T:
-    """Await `work`, cancelling it at once if the client disconnects first.
-
-    Raises:
-        ClientGone: the client went away (the work was cancelled).
-        Exception: whatever `work` raised.
-    """
-    result: list[T] = []
-    failure: list[Exception] = []
-
-    async def run(scope: anyio.CancelScope) -> None:
-        try:
-            result.append(await work)
-        except Exception as exc:  # raised below, not wrapped in an exception group
-            failure.append(exc)
-        scope.cancel()
-
-    async def watch(scope: anyio.CancelScope) -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-        scope.cancel()
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run, tasks.cancel_scope)
-        tasks.start_soon(watch, tasks.cancel_scope)
-    if failure:
-        raise failure[0]
-    if not result:
-        raise ClientGone
-    return result[0]

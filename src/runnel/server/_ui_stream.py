@@ -149,8 +149,12 @@ class UIStreamEncoder:
 
     def error(self, exc: BaseException) -> list[Chunk]:
         """The chunks that end the message after the run failed with `exc`."""
+        return self.failed(self.error_text(exc))
+
+    def failed(self, text: str) -> list[Chunk]:
+        """The chunks that end the message with the error `text` (already safe to show)."""
         return [
-            {"type": "error", "errorText": self.error_text(exc)},
+            {"type": "error", "errorText": text},
             {"type": "finish-step"},
             self._finish("error"),
         ]

@@ -18,9 +18,9 @@ the server keeps no streams.
 
 from __future__ import annotations
 
+import functools
 import json
-import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -28,21 +28,27 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from runnel.runnables import Runnable, RunnableConfig
-from runnel.runnables._utils import aclosing
-from runnel.server._errors import HTTPProblem
+from runnel.server._errors import ErrorInfo, HTTPProblem
 from runnel.server._settings import ServerSettings
-from runnel.server._sse import EventStreamResponse
 from runnel.server._ui_input import InputAdapter, InputAdapterError, infer_input_adapter
 from runnel.server._ui_messages import parse_ui_chat_request
-from runnel.server._ui_run import arun_parts, declared_options, run_id_of, with_configurable
+from runnel.server._ui_run import (
+    DONE,
+    aencode,
+    declared_options,
+    run_id_of,
+    with_configurable,
+)
 from runnel.server._ui_stream import UI_STREAM_HEADERS, SdkVersion, UIStreamEncoder
 
-__all__ = ["DONE", "routes"]
+__all__ = ["render_error", "routes"]
 
-logger = logging.getLogger("runnel.server")
+_SHUTDOWN_TEXT = "The server is shutting down; retry the request."
 
-DONE = b"data: [DONE]\n\n"
-"""The frame that ends a UI message stream."""
+
+def render_error(info: ErrorInfo) -> Response:
+    """An error answered as `useChat` reads it: the message as plain text, with the status."""
+    return PlainTextResponse(info.message, status_code=info.status_code)
 
 
 def _frames(chunks: Iterable[dict[str, Any]]) -> bytes:
@@ -71,28 +77,17 @@ class _UIChat:
     def _error_text(self, exc: BaseException) -> str:
         return self.settings.describe(exc).message
 
-    def _error_response(self, exc: BaseException) -> Response:
-        if not isinstance(exc, HTTPProblem):
-            logger.error("UI chat failed", exc_info=exc)
-        info = self.settings.describe(exc)
-        headers = exc.headers if isinstance(exc, HTTPProblem) else None
-        return PlainTextResponse(info.message, status_code=info.status_code, headers=headers)
-
     async def chat(self, request: Request) -> Response:
         """`POST /vercel/chat`."""
+        settings = self.settings
+        chat = parse_ui_chat_request(await settings.read_json(request))
+        config = await settings.build_config(request, chat.config, endpoint="vercel")
+        config = self._with_chat_id(config, chat.chat_id)
         try:
-            await self.settings.authorize(request)
-            body = await self.settings.read_json(request)
-            chat = parse_ui_chat_request(body)
-            config = await self.settings.build_config(request, chat.config, endpoint="vercel")
-            config = self._with_chat_id(config, chat.chat_id)
-            try:
-                value = self.adapt(chat.messages)
-            except InputAdapterError as exc:
-                raise HTTPProblem(exc.status_code, str(exc)) from None
-            value = self.settings.check_input(self.runnable, config, value)
-        except Exception as exc:
-            return self._error_response(exc)
+            value = self.adapt(chat.messages)
+        except InputAdapterError as exc:
+            raise HTTPProblem(exc.status_code, str(exc)) from None
+        value = settings.check_input(self.runnable, config, value)
         run_id = run_id_of(config)
         encoder = UIStreamEncoder(
             message_id=f"msg_{run_id.replace('-', '')}",
@@ -100,20 +95,11 @@ class _UIChat:
             sdk_version=self.sdk_version,
             error_text=self._error_text,
         )
-
-        def failed(exc: Exception) -> bytes:
-            logger.error("UI chat stream failed", exc_info=exc)
-            return _frames(encoder.error(exc)) + DONE
-
-        shutdown = HTTPProblem(503, "The server is shutting down; retry the request.")
-        return EventStreamResponse(
-            self._stream(value, config, encoder),
-            on_error=failed,
-            error_response=self._error_response,
-            on_shutdown=_frames(encoder.error(shutdown)) + DONE,
-            heartbeat=self.settings.heartbeat,
-            send_timeout=self.settings.send_timeout,
-            shutdown=self.settings.shutdown,
+        return settings.event_stream(
+            aencode(self.runnable, value, config, encoder, _frames),
+            on_error=lambda info: _frames(encoder.failed(info.message)) + DONE,
+            on_shutdown=_frames(encoder.failed(_SHUTDOWN_TEXT)) + DONE,
+            render_error=render_error,
             headers=UI_STREAM_HEADERS,
         )
 
@@ -127,27 +113,8 @@ class _UIChat:
             result = with_configurable(result, {"session_id": chat_id})
         return result
 
-    async def _stream(
-        self, value: Any, config: RunnableConfig, encoder: UIStreamEncoder
-    ) -> AsyncIterator[bytes]:
-        # `start` waits for the run's first part, so an early failure is still an HTTP status.
-        first = True
-        async with aclosing(arun_parts(self.runnable, value, config)) as batches:
-            async for parts in batches:
-                chunks = encoder.start() if first else []
-                first = False
-                for part in parts:
-                    chunks.extend(encoder.feed(part))
-                if chunks:
-                    yield _frames(chunks)
-        yield DONE
-
     async def resume(self, request: Request) -> Response:
         """`GET /vercel/chat/{id}/stream`: no stream to resume (204)."""
-        try:
-            await self.settings.authorize(request)
-        except HTTPProblem as problem:
-            return self._error_response(problem)
         return Response(status_code=204)
 
 
@@ -175,7 +142,8 @@ def routes(
         raise ValueError(f"sdk_version must be 5, 6 or 7, got {sdk_version!r}")
     adapter = input_adapter or infer_input_adapter(runnable.get_input_jsonschema())
     handlers = _UIChat(runnable, settings, adapter, sdk_version)
+    guarded = functools.partial(settings.endpoint, render_error=render_error)
     return [
-        Route("/vercel/chat", handlers.chat, methods=["POST"]),
-        Route("/vercel/chat/{chat_id}/stream", handlers.resume, methods=["GET"]),
+        Route("/vercel/chat", guarded(handlers.chat), methods=["POST"]),
+        Route("/vercel/chat/{chat_id}/stream", guarded(handlers.resume), methods=["GET"]),
     ]
