@@ -130,3 +130,8 @@ def test_headers_and_json_text_bodies_on_the_error_itself() -> None:
 def test_validation_detail_lists_are_joined() -> None:
     body = {"detail": [{"msg": "field required"}, {"msg": "bad value"}]}
     assert "field required; bad value" in str(to_provider_error(StatusError(422, body), "p"))
+
+
+def test_the_servers_x_should_retry_overrides_the_status() -> None:
+    assert not to_provider_error(StatusError(500, None, {"x-should-retry": "false"}), "p").retryable
+    assert to_provider_error(StatusError(400, None, {"x-should-retry": "true"}), "p").retryable

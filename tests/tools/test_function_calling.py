@@ -229,3 +229,17 @@ def test_render_text_description() -> None:
         "add - Add two numbers., args: {'a': {'title': 'A', 'type': 'integer'}, "
         "'b': {'default': 2, 'title': 'B', 'type': 'integer'}}"
     )
+
+
+def test_a_json_schema_dict_is_described_but_a_builtin_tool_passes_through() -> None:
+    schema = {
+        "title": "Joke",
+        "description": "a joke",
+        "type": "object",
+        "properties": {"setup": {"type": "string"}},
+    }
+    tool = convert_to_openai_tool(schema)
+    assert tool["type"] == "function"
+    assert tool["function"]["name"] == "Joke"
+    assert tool["function"]["parameters"]["properties"] == {"setup": {"type": "string"}}
+    assert convert_to_openai_tool({"type": "web_search_preview"}) == {"type": "web_search_preview"}

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
+from runnel._core.fold import Accumulator
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.language_models._base import (
     BaseLanguageModel,
@@ -24,7 +25,6 @@ from runnel.messages import (
     BaseMessageChunk,
     HumanMessage,
     convert_to_messages,
-    merge_message_chunks,
     message_chunk_to_message,
 )
 from runnel.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
@@ -307,12 +307,12 @@ class _MessageStream:
     gets an empty closing chunk that is.
     """
 
-    __slots__ = ("_call", "_keep", "_kept", "_last")
+    __slots__ = ("_call", "_kept", "_last")
 
     def __init__(self, call: _Call, keep: bool) -> None:
         self._call = call
-        self._keep = keep
-        self._kept: list[BaseMessageChunk] = []
+        # plain text chunks are kept as their strings: few live objects for the GC
+        self._kept = Accumulator() if keep else None
         self._last: BaseMessageChunk | None = None
 
     def feed(self, chunk: ChatGenerationChunk) -> tuple[Any, BaseMessageChunk]:
@@ -323,8 +323,8 @@ class _MessageStream:
         if chunk.generation_info:
             fields["response_metadata"] = {**chunk.generation_info, **message.response_metadata}
         self._last = message
-        if self._keep:
-            self._kept.append(message)
+        if self._kept is not None:
+            self._kept.add(message)
         return message.content, message
 
     def close(self) -> tuple[Any, Any, Any] | None:
@@ -335,8 +335,8 @@ class _MessageStream:
             return None
         content: Any = "" if isinstance(last.content, str) else []
         tail = AIMessageChunk(content, chunk_position="last", id=self._call.message_id())
-        if self._keep:
-            self._kept.append(tail)
+        if self._kept is not None:
+            self._kept.add(tail)
         return content, ChatGenerationChunk(message=tail), tail
 
     def single(self, output: Any) -> tuple[Any, Any, Any]:
@@ -350,4 +350,5 @@ class _MessageStream:
         return chunk.content, ChatGenerationChunk(message=chunk), chunk
 
     def result(self) -> BaseMessage:
-        return message_chunk_to_message(merge_message_chunks(self._kept))
+        assert self._kept is not None, "result() needs a stream that keeps its chunks"
+        return message_chunk_to_message(self._kept.value())

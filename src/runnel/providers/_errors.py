@@ -48,7 +48,11 @@ def to_provider_error(error: BaseException, provider: str) -> ProviderError:
             f"HTTP {status}: {message}", provider=provider, status_code=status, body=body
         )
         result.retryable = status in _RETRYABLE_STATUS or status >= 500
-    result.retry_after = retry_after(_headers(error))
+    headers = _headers(error)
+    should = headers.get("x-should-retry") if hasattr(headers, "get") else None
+    if should in ("true", "false"):  # the server's word overrides the status
+        result.retryable = should == "true"
+    result.retry_after = retry_after(headers)
     result.__cause__ = error
     return result
 

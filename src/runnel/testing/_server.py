@@ -219,7 +219,8 @@ class FakeProviderServer:
         reply = self._next_reply() if route.scripted else None
         if route.scripted and reply is None:
             message = "FakeProviderServer has no scripted reply left (push one or set default)"
-            await _write_whole(writer, Response(500, route.error_body(500, message)))
+            body = route.error_body(500, message)
+            await _write_whole(writer, Response(500, body, {"x-should-retry": "false"}))
             return True
         if reply is not None and reply.first_byte_delay:
             await asyncio.sleep(reply.first_byte_delay)
@@ -255,6 +256,11 @@ class FakeProviderServer:
         writer.write(_head(200, headers))
         eof = asyncio.ensure_future(reader.read(1))
         tokens = 0
+        if reply.drop_after == 0:
+            await writer.drain()
+            writer.transport.abort()
+            eof.cancel()
+            return False
         try:
             for frame in _frames(stream, reply, route, tokens_before_error=reply.error_after):
                 if frame.token and reply.delay:

@@ -26,7 +26,7 @@ def convert_to_openai_tool(
     """Describe `tool` as an OpenAI tool: `{"type": "function", "function": {...}}`.
 
     Dicts that already are OpenAI tools, and provider built-in tools (a dict whose `type`
-    is not "function"), are returned unchanged.
+    is not "function", and that is not a JSON schema of an object), are returned unchanged.
 
     Args:
         tool: A `BaseTool`, pydantic model class, TypedDict class, function, or dict.
@@ -36,12 +36,17 @@ def convert_to_openai_tool(
     Raises:
         ValueError: `tool` is none of the supported kinds.
     """
-    if isinstance(tool, Mapping) and "type" in tool:
+    if isinstance(tool, Mapping) and "type" in tool and not _is_json_schema(tool):
         if tool["type"] != "function" or "function" not in tool:
             return dict(tool)
         if strict is None:
             return dict(tool)
     return {"type": "function", "function": convert_to_openai_function(tool, strict=strict)}
+
+
+def _is_json_schema(tool: Mapping[str, Any]) -> bool:
+    """Whether a dict is a JSON schema (to describe), not a provider's built-in tool."""
+    return tool.get("type") == "object" and ("properties" in tool or "title" in tool)
 
 
 def convert_to_openai_function(

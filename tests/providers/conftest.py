@@ -1,0 +1,16 @@
+"""Fixtures for the provider tests: a running `FakeProviderServer`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from runnel.testing import FakeProviderServer
+
+
+@pytest.fixture
+def server() -> Iterator[FakeProviderServer]:
+    """A fake server speaking every provider's protocol, on a free local port."""
+    with FakeProviderServer() as running:
+        yield running
