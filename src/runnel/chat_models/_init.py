@@ -25,8 +25,13 @@ PROVIDERS: dict[str, tuple[str, str, str]] = {
     "ollama": ("runnel.providers.ollama", "ChatOllama", "ollama"),
 }
 
-_ALIASES = {"google": "google_genai", "gemini": "google_genai", "vertexai": "google_vertexai",
-            "azure": "azure_openai", "mistral": "mistralai"}
+_ALIASES = {
+    "google": "google_genai",
+    "gemini": "google_genai",
+    "vertexai": "google_vertexai",
+    "azure": "azure_openai",
+    "mistral": "mistralai",
+}
 
 _PREFIXES = (
     (("gpt-", "o1", "o3", "o4", "chatgpt", "text-davinci", "gpt-3.5-turbo-instruct"), "openai"),
@@ -67,7 +72,7 @@ def init_chat_model(
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ImportError(
-            f"{provider} models need an extra: pip install \"runnel[{extra}]\" ({error})"
+            f'{provider} models need an extra: pip install "runnel[{extra}]" ({error})'
         ) from error
     cls: type[BaseChatModel] = getattr(module, class_name)
     return cls(model=model, **kwargs)
