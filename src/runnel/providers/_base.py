@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
 
 import anyio
 from pydantic import BaseModel, Field, SecretStr
@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, SecretStr
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.language_models._chat import BaseChatModel
 from runnel.language_models._llms import BaseLLM
+from runnel.language_models._structured import StructuredOutputMethod
 from runnel.messages import BaseMessage
 from runnel.outputs import (
     ChatGeneration,
@@ -35,10 +36,12 @@ from runnel.outputs import (
 )
 from runnel.providers._guard import Guard, StreamDecoder
 from runnel.providers._keys import api_key
+from runnel.runnables import Runnable
 
 __all__ = ["ProviderChatModel", "ProviderLLM", "ProviderSettings"]
 
 C = TypeVar("C", ChatGenerationChunk, GenerationChunk)
+M = TypeVar("M", bound=BaseModel)
 
 
 class ProviderSettings(BaseModel):
@@ -81,6 +84,20 @@ class _Streaming(Generic[C]):
 
     def _decoder(self) -> StreamDecoder[C]:
         raise NotImplementedError
+
+    def _open_stream(self, request: dict[str, Any]) -> AbstractContextManager[Iterable[Any]]:
+        """The SDK's stream of events for `request`, closing the response on exit."""
+        raise NotImplementedError
+
+    def _aopen_stream(
+        self, request: dict[str, Any]
+    ) -> AbstractAsyncContextManager[AsyncIterable[Any]]:
+        """Async twin of `_open_stream`."""
+        raise NotImplementedError
+
+    @classmethod
+    def _lm_provider(cls) -> str:
+        return cls._provider
 
     def _merge(self, chunks: list[C]) -> Any:
         raise NotImplementedError
@@ -137,6 +154,56 @@ class _Streaming(Generic[C]):
 class ProviderChatModel(_Streaming[ChatGenerationChunk], BaseChatModel, ProviderSettings):
     """Base of the provider chat models (see the module docstring for the hooks)."""
 
+    #: `with_structured_output`'s default method: LangChain's for the provider's class
+    _default_structured_method: ClassVar[StructuredOutputMethod] = "function_calling"
+
+    # -- structured output ------------------------------------------------------------------
+    @overload
+    def with_structured_output(
+        self,
+        schema: type[M],
+        *,
+        method: StructuredOutputMethod | None = ...,
+        include_raw: Literal[False] = ...,
+        **kwargs: Any,
+    ) -> Runnable[Any, M]: ...
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: Any = ...,
+        *,
+        method: StructuredOutputMethod | None = ...,
+        include_raw: bool = ...,
+        **kwargs: Any,
+    ) -> Runnable[Any, Any]: ...
+
+    def with_structured_output(
+        self,
+        schema: Any = None,
+        *,
+        method: StructuredOutputMethod | None = None,
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[Any, Any]:
+        """A runnable answering with an object fitting `schema`, streamed as it grows.
+
+        As `BaseChatModel.with_structured_output`; the default method is the one
+        LangChain's class for the provider uses (``json_schema``: the provider's
+        structured outputs, or ``function_calling``: `schema` as the one tool to call).
+        """
+        method = self._structured_method(method or self._default_structured_method, schema)
+        return super().with_structured_output(
+            schema, method=method, include_raw=include_raw, **kwargs
+        )
+
+    def _structured_method(
+        self, method: StructuredOutputMethod, schema: Any
+    ) -> StructuredOutputMethod:
+        """The method to use when `method` is asked for (a provider may replace one it
+        lacks)."""
+        return method
+
     # -- integration hooks ------------------------------------------------------------------
     def _request(
         self,
@@ -149,16 +216,6 @@ class ProviderChatModel(_Streaming[ChatGenerationChunk], BaseChatModel, Provider
         """The SDK call's arguments for `messages`."""
         raise NotImplementedError
 
-    def _open_stream(self, request: dict[str, Any]) -> AbstractContextManager[Iterable[Any]]:
-        """The SDK's stream of events for `request`, closing the response on exit."""
-        raise NotImplementedError
-
-    def _aopen_stream(
-        self, request: dict[str, Any]
-    ) -> AbstractAsyncContextManager[AsyncIterable[Any]]:
-        """Async twin of `_open_stream`."""
-        raise NotImplementedError
-
     def _complete(self, request: dict[str, Any]) -> ChatResult | None:
         """A non-streamed call; None (the default) streams and adds the chunks up."""
         return None
@@ -166,10 +223,6 @@ class ProviderChatModel(_Streaming[ChatGenerationChunk], BaseChatModel, Provider
     async def _acomplete(self, request: dict[str, Any]) -> ChatResult | None:
         """Async twin of `_complete`."""
         return None
-
-    @classmethod
-    def _lm_provider(cls) -> str:
-        return cls._provider
 
     def _merge(self, chunks: list[ChatGenerationChunk]) -> Any:
         merged = merge_chat_generation_chunks(chunks)
@@ -231,20 +284,6 @@ class ProviderLLM(_Streaming[GenerationChunk], BaseLLM, ProviderSettings):
     ) -> dict[str, Any]:
         """The SDK call's arguments for `prompt`."""
         raise NotImplementedError
-
-    def _open_stream(self, request: dict[str, Any]) -> AbstractContextManager[Iterable[Any]]:
-        """The SDK's stream of events for `request`, closing the response on exit."""
-        raise NotImplementedError
-
-    def _aopen_stream(
-        self, request: dict[str, Any]
-    ) -> AbstractAsyncContextManager[AsyncIterable[Any]]:
-        """Async twin of `_open_stream`."""
-        raise NotImplementedError
-
-    @classmethod
-    def _lm_provider(cls) -> str:
-        return cls._provider
 
     def _merge(self, chunks: list[GenerationChunk]) -> Any:
         return "".join(chunk.text for chunk in chunks)

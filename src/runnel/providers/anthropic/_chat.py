@@ -6,16 +6,16 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, ClassVar, Literal, TypeVar, overload
+from typing import Any, ClassVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import AliasChoices, ConfigDict, Field, PrivateAttr, SecretStr
 
 from runnel.language_models._structured import StructuredOutputMethod
 from runnel.messages import BaseMessage
 from runnel.outputs import ChatResult
 from runnel.providers._base import ProviderChatModel
 from runnel.providers._keys import import_sdk
-from runnel.providers.anthropic._clients import SdkClients
+from runnel.providers._loops import Clients
 from runnel.providers.anthropic._messages import format_messages
 from runnel.providers.anthropic._request import needs_blocks, output_format, sdk_arguments
 from runnel.providers.anthropic._response import chat_result
@@ -26,8 +26,6 @@ from runnel.runnables import Runnable
 anthropic = import_sdk("anthropic", extra="anthropic")
 
 __all__ = ["ChatAnthropic"]
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class ChatAnthropic(ProviderChatModel):
@@ -80,7 +78,9 @@ class ChatAnthropic(ProviderChatModel):
     stream_usage: bool = True
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
 
-    _clients: SdkClients | None = PrivateAttr(default=None)
+    _clients: Clients[Any, Any] = PrivateAttr(
+        default_factory=lambda: Clients(lambda c: c.close(), lambda c: c.close())
+    )
 
     # -- LangChain's names -----------------------------------------------------------------
     @property
@@ -155,43 +155,16 @@ class ChatAnthropic(ProviderChatModel):
             kwargs["tool_choice"] = choice
         return self.bind(tools=formatted, **kwargs)
 
-    @overload
-    def with_structured_output(
-        self,
-        schema: type[M],
-        *,
-        method: StructuredOutputMethod = ...,
-        include_raw: Literal[False] = ...,
-        **kwargs: Any,
-    ) -> Runnable[Any, M]: ...
-
-    @overload
-    def with_structured_output(
-        self,
-        schema: Any = ...,
-        *,
-        method: StructuredOutputMethod = ...,
-        include_raw: bool = ...,
-        **kwargs: Any,
-    ) -> Runnable[Any, Any]: ...
-
-    def with_structured_output(
-        self,
-        schema: Any = None,
-        *,
-        method: StructuredOutputMethod = "function_calling",
-        include_raw: bool = False,
-        **kwargs: Any,
-    ) -> Runnable[Any, Any]:
-        """A runnable answering with an object fitting `schema`, streamed as it grows.
-
-        ``function_calling`` (the default) forces a call of `schema` as a tool;
+    def _structured_method(
+        self, method: StructuredOutputMethod, schema: Any
+    ) -> StructuredOutputMethod:
+        """``function_calling`` (the default) forces a call of `schema` as a tool;
         ``json_schema`` uses Anthropic's structured outputs (``output_config.format``).
         Anthropic has no JSON mode: ``json_mode`` is taken as ``json_schema`` with a
         warning, as LangChain does.
 
         Raises:
-            ValueError: an unknown method, or ``json_mode`` without a schema.
+            ValueError: ``json_mode`` without a schema.
         """
         if method == "json_mode":
             if schema is None:
@@ -202,12 +175,10 @@ class ChatAnthropic(ProviderChatModel):
             warnings.warn(
                 "Anthropic has no JSON mode: using method='json_schema' instead",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-            method = "json_schema"
-        return super().with_structured_output(
-            schema, method=method, include_raw=include_raw, **kwargs
-        )
+            return "json_schema"
+        return method
 
     # -- the provider hooks ----------------------------------------------------------------
     def _request(
@@ -278,30 +249,22 @@ class ChatAnthropic(ProviderChatModel):
             options["default_headers"] = dict(self.default_headers)
         return options
 
-    def _new_client(self, is_async: bool) -> Any:
-        if not is_async:
-            return anthropic.Anthropic(**self._client_options())
+    def _new_async_client(self) -> Any:
         # A plain HTTP client: the SDK's default one closes itself when garbage collected
         # by scheduling a task in whatever loop runs then, which fails for connections of
-        # a loop that has ended. `SdkClients` closes it when its loop shuts down.
+        # a loop that has ended. `Clients` closes it when its loop shuts down.
         http_client = anthropic.DefaultAsyncHttpxClient()
         return anthropic.AsyncAnthropic(**self._client_options(), http_client=http_client)
 
-    def _sdk(self) -> SdkClients:
-        if self._clients is None:
-            self._clients = SdkClients(self._new_client)
-        return self._clients
-
     def _sdk_client(self) -> Any:
-        return self._sdk().sync()
+        return self._clients.sync(lambda: anthropic.Anthropic(**self._client_options()))
 
     def _sdk_async_client(self) -> Any:
-        return self._sdk().async_()
+        return self._clients.async_(self._new_async_client)
 
     def close(self) -> None:
         """Close the sync client's HTTP connections (a later call opens new ones)."""
-        if self._clients is not None:
-            self._clients.close()
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Close the HTTP connections of both clients (a later call opens new ones).
@@ -309,8 +272,7 @@ class ChatAnthropic(ProviderChatModel):
         An async client is also closed when its event loop shuts down (``asyncio.run``
         ends); this closes it earlier. One of another event loop is only dropped.
         """
-        if self._clients is not None:
-            await self._clients.aclose()
+        await self._clients.aclose()
 
 
 class _Events:

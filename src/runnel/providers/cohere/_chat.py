@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import ssl
-import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, ClassVar
@@ -17,7 +14,8 @@ from runnel.messages import BaseMessage, SystemMessage, message_chunk_to_message
 from runnel.outputs import ChatGeneration, ChatResult
 from runnel.providers._base import ProviderChatModel
 from runnel.providers._keys import import_sdk
-from runnel.providers._loops import PerLoop
+from runnel.providers._loops import Clients, sdk_on_http
+from runnel.providers._tls import ssl_context
 from runnel.providers.cohere._request import (
     cohere_messages,
     cohere_response_format,
@@ -70,6 +68,8 @@ class ChatCohere(ProviderChatModel):
 
     _provider: ClassVar[str] = "cohere"
     _key_variable: ClassVar[str | None] = "COHERE_API_KEY"
+    # Cohere's structured outputs (``response_format`` with a schema)
+    _default_structured_method: ClassVar[StructuredOutputMethod] = "json_schema"
 
     model: str = Field(
         default="command-a-03-2025", validation_alias=AliasChoices("model", "model_name")
@@ -91,10 +91,7 @@ class ChatCohere(ProviderChatModel):
     preamble: str | None = None
     user_agent: str = "runnel"
 
-    _client: Any = PrivateAttr(default=None)
-    _http: Any = PrivateAttr(default=None)
-    _async_clients: PerLoop[tuple[Any, Any]] | None = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _clients: Clients[tuple[Any, Any], tuple[Any, Any]] = PrivateAttr(default_factory=sdk_on_http)
 
     @property
     def _llm_type(self) -> str:
@@ -129,20 +126,6 @@ class ChatCohere(ProviderChatModel):
         if strict is not None:
             kwargs["strict_tools"] = strict
         return self.bind(tools=formatted, **kwargs)
-
-    def with_structured_output(
-        self,
-        schema: Any = None,
-        *,
-        method: StructuredOutputMethod = "json_schema",
-        include_raw: bool = False,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, Any]:
-        """As `BaseChatModel.with_structured_output`, with Cohere's default method:
-        ``json_schema`` (Cohere's structured outputs, ``response_format`` with a schema)."""
-        return super().with_structured_output(
-            schema, method=method, include_raw=include_raw, **kwargs
-        )
 
     # -- the provider hooks ----------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
@@ -204,40 +187,33 @@ class ChatCohere(ProviderChatModel):
     def _timeout(self) -> float:
         return self.timeout if self.timeout is not None else _DEFAULT_TIMEOUT
 
+    def _http_options(self) -> dict[str, Any]:
+        return {"timeout": self._timeout(), "follow_redirects": True, "verify": ssl_context(_httpx)}
+
     def _sync(self) -> Any:
-        with self._lock:  # batch calls it from several threads at once
-            if self._client is None:
-                self._http = _httpx.Client(
-                    timeout=self._timeout(), follow_redirects=True, verify=_ssl_context()
-                )
-                self._client = _cohere.ClientV2(**self._client_options(self._http))
-            return self._client
+        return self._clients.sync(self._new_sync)[1]
 
     def _async(self) -> Any:
-        if self._async_clients is None:
-            self._async_clients = PerLoop(self._new_async, lambda pair: pair[0].aclose())
-        return self._async_clients.get()[1]
+        return self._clients.async_(self._new_async)[1]
+
+    def _new_sync(self) -> tuple[Any, Any]:
+        """An HTTP client and the SDK client on it."""
+        http = _httpx.Client(**self._http_options())
+        return http, _cohere.ClientV2(**self._client_options(http))
 
     def _new_async(self) -> tuple[Any, Any]:
         """An async HTTP client and the SDK client on it."""
-        http = _httpx.AsyncClient(
-            timeout=self._timeout(), follow_redirects=True, verify=_ssl_context()
-        )
+        http = _httpx.AsyncClient(**self._http_options())
         return http, _cohere.AsyncClientV2(**self._client_options(http))
 
     def close(self) -> None:
         """Close the HTTP connections of the sync client (reopened if the model is used)."""
-        with self._lock:
-            if self._http is not None:
-                self._http.close()
-            self._http = self._client = None
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Close the HTTP connections of the sync client and of the running event loop's
         async client (an async client is also closed when its event loop shuts down)."""
-        if self._async_clients is not None:
-            await self._async_clients.aclose()
-        self.close()
+        await self._clients.aclose()
 
     @contextmanager
     def _open_stream(self, request: dict[str, Any]) -> Iterator[Iterable[Any]]:
@@ -256,13 +232,6 @@ class ChatCohere(ProviderChatModel):
     async def _acomplete(self, request: dict[str, Any]) -> ChatResult:
         response = await self._async().v2.chat(**request)
         return _result(response, request["model"])
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for all the clients (building one costs tens of milliseconds)."""
-    context: ssl.SSLContext = _httpx.create_ssl_context()
-    return context
 
 
 def _result(response: Any, model: str) -> ChatResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from runnel.messages import (
@@ -69,25 +69,18 @@ def _message(message: BaseMessage) -> dict[str, Any]:
 
 
 def _user_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
-    if isinstance(content, str):
-        return content
-    parts: list[dict[str, Any]] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append({"type": "text", "text": block})
-        elif block.get("type") == "text":
-            parts.append({"type": "text", "text": block.get("text", "")})
-        elif block.get("type") == "image_url":
-            image = block.get("image_url")
-            parts.append({"type": "image_url", "image_url": _url(image)})
-    return parts
-
-
-def _url(image: Any) -> dict[str, Any]:
-    return dict(image) if isinstance(image, Mapping) else {"url": str(image)}
+    return _parts(content, _image_part)
 
 
 def _tool_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
+    return _parts(content, lambda block: {"type": "document", "document": {"data": dict(block)}})
+
+
+def _parts(
+    content: str | list[Any], other: Callable[[Mapping[str, Any]], dict[str, Any] | None]
+) -> str | list[dict[str, Any]]:
+    """`content` as Cohere's parts: text blocks as text, `other` for the rest (None: left
+    out)."""
     if isinstance(content, str):
         return content
     parts: list[dict[str, Any]] = []
@@ -96,9 +89,19 @@ def _tool_content(content: str | list[Any]) -> str | list[dict[str, Any]]:
             parts.append({"type": "text", "text": block})
         elif block.get("type") == "text":
             parts.append({"type": "text", "text": block.get("text", "")})
-        else:
-            parts.append({"type": "document", "document": {"data": dict(block)}})
+        elif (part := other(block)) is not None:
+            parts.append(part)
     return parts
+
+
+def _image_part(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    if block.get("type") != "image_url":
+        return None
+    image = block.get("image_url")
+    return {
+        "type": "image_url",
+        "image_url": dict(image) if isinstance(image, Mapping) else {"url": str(image)},
+    }
 
 
 def cohere_tool_choice(choice: Any) -> str | None:

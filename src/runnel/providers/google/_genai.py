@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from runnel.language_models import LanguageModelInput
 from runnel.language_models._structured import StructuredOutputMethod
 from runnel.providers.google._model import GeminiChatModel
 from runnel.providers.google._pool import ClientOptions
-from runnel.runnables import Runnable
 
 __all__ = ["ChatGoogleGenerativeAI"]
 
@@ -54,6 +52,8 @@ class ChatGoogleGenerativeAI(GeminiChatModel):
 
     _provider: ClassVar[str] = "google_genai"
     _key_variable: ClassVar[str | None] = "GOOGLE_API_KEY"
+    # ``responseJsonSchema`` with ``responseMimeType: application/json``
+    _default_structured_method: ClassVar[StructuredOutputMethod] = "json_schema"
 
     @property
     def _llm_type(self) -> str:
@@ -67,23 +67,4 @@ class ChatGoogleGenerativeAI(GeminiChatModel):
             api_version=self.api_version or "v1beta",
             timeout=self.timeout,
             headers=tuple((self.additional_headers or {}).items()),
-        )
-
-    def with_structured_output(
-        self,
-        schema: Any = None,
-        *,
-        method: StructuredOutputMethod = "json_schema",
-        include_raw: bool = False,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, Any]:
-        """A runnable answering with an object that fits `schema`, streamed as it grows.
-
-        As in LangChain, the default method for Gemini is ``"json_schema"``: the schema is
-        sent as ``responseJsonSchema`` with ``responseMimeType: application/json``, and the
-        JSON text is parsed as it streams. ``"function_calling"`` makes the schema the one
-        tool the model must call; ``"json_mode"`` asks for any JSON object.
-        """
-        return super().with_structured_output(
-            schema, method=method, include_raw=include_raw, **kwargs
         )

@@ -18,20 +18,18 @@ the current call's list (`recording`), so a call can close its own response at o
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import functools
-import ssl
 import threading
-import weakref
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from runnel.providers._keys import import_sdk
+from runnel.providers._loops import LoopLocal
+from runnel.providers._tls import ssl_context
 
 __all__ = ["ClientOptions", "async_client", "recording", "sync_client"]
 
@@ -78,10 +76,14 @@ class _Scope:
             self.clients.popitem(last=False)
         return made
 
+    async def aclose(self) -> None:
+        self.http.close()
+        await self.ahttp.aclose()
+
 
 _sync: _Scope | None = None
 _other: _Scope | None = None
-_loops: dict[int, tuple[weakref.ref[Any], _Scope, AsyncGenerator[None, None]]] = {}
+_loops: LoopLocal[_Scope] = LoopLocal(lambda: _Scope(*_http_clients()), _Scope.aclose)
 
 
 def sync_client(options: ClientOptions) -> Any:
@@ -96,20 +98,11 @@ def sync_client(options: ClientOptions) -> Any:
 
 async def async_client(options: ClientOptions) -> Any:
     """The `genai.Client` for async calls with `options`, on the running event loop."""
-    try:
-        loop: Any = asyncio.get_running_loop()
-    except RuntimeError:  # another event loop (trio): one pool, left to the interpreter
+    scope = _loops.get()  # the loop closes it (and the pool) when it shuts down
+    if scope is None:  # another event loop (trio): one pool, left to the interpreter
         return _unmanaged(options)
     with _lock:
-        found = _loops.get(id(loop))
-        if found is not None and found[0]() is loop:
-            return found[1].client(options)
-        scope = _Scope(*_http_clients())
-        closer = _closer(scope, id(loop))
-        _loops[id(loop)] = (weakref.ref(loop), scope, closer)
-        client = scope.client(options)
-    await closer.asend(None)  # the loop closes it (and the pool) when it shuts down
-    return client
+        return scope.client(options)
 
 
 def _unmanaged(options: ClientOptions) -> Any:
@@ -118,18 +111,6 @@ def _unmanaged(options: ClientOptions) -> Any:
         if _other is None:
             _other = _Scope(*_http_clients())
         return _other.client(options)
-
-
-async def _closer(scope: _Scope, key: int) -> AsyncGenerator[None, None]:
-    """Waits, suspended, for its event loop to shut down; then closes the loop's pool."""
-    try:
-        yield
-    finally:
-        with _lock:
-            if _loops.get(key, (None, None))[1] is scope:
-                del _loops[key]
-        scope.http.close()
-        await scope.ahttp.aclose()
 
 
 @contextmanager
@@ -159,20 +140,9 @@ def _http_clients() -> tuple[Any, Any]:
     except ImportError:
         http = import_sdk("httpx2", extra="google")
     return (
-        http.Client(verify=_ssl_context(), event_hooks={"response": [_record]}),
-        http.AsyncClient(verify=_ssl_context(), event_hooks={"response": [_arecord]}),
+        http.Client(verify=ssl_context(http), event_hooks={"response": [_record]}),
+        http.AsyncClient(verify=ssl_context(http), event_hooks={"response": [_arecord]}),
     )
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every client (loading the CA bundle is the slow part)."""
-    try:
-        import certifi
-
-        return ssl.create_default_context(cafile=certifi.where())
-    except ImportError:  # pragma: no cover - certifi comes with httpx
-        return ssl.create_default_context()
 
 
 def _build(options: ClientOptions, http: Any, ahttp: Any) -> Any:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import ssl
-import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, ClassVar
@@ -17,7 +14,8 @@ from runnel.messages import BaseMessage, message_chunk_to_message
 from runnel.outputs import ChatGeneration, ChatResult
 from runnel.providers._base import ProviderChatModel
 from runnel.providers._keys import import_sdk
-from runnel.providers._loops import PerLoop
+from runnel.providers._loops import Clients, sdk_on_http
+from runnel.providers._tls import ssl_context
 from runnel.providers.mistralai._request import mistral_messages, mistral_tool_choice
 from runnel.providers.mistralai._stream import MistralStream, whole_message
 from runnel.runnables import Runnable
@@ -80,10 +78,7 @@ class ChatMistralAI(ProviderChatModel):
     safe_mode: bool | None = None
     stop: list[str] | None = None
 
-    _sdk: Any = PrivateAttr(default=None)
-    _http: Any = PrivateAttr(default=None)
-    _async_clients: PerLoop[tuple[Any, Any]] | None = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _clients: Clients[tuple[Any, Any], tuple[Any, Any]] = PrivateAttr(default_factory=sdk_on_http)
 
     @property
     def _llm_type(self) -> str:
@@ -168,20 +163,17 @@ class ChatMistralAI(ProviderChatModel):
 
     def _client(self) -> Any:
         """The SDK for sync calls, on an HTTP client of the model's own (see `close`)."""
-        with self._lock:  # batch calls it from several threads at once
-            if self._sdk is None:
-                self._http = _httpx.Client(**_http_options())
-                idle = _httpx.AsyncClient(**_http_options())  # unused: async calls have theirs
-                self._sdk = _client_module.Mistral(
-                    client=self._http, async_client=idle, **self._sdk_options()
-                )
-            return self._sdk
+        return self._clients.sync(self._new_sync)[1]
 
     def _aclient(self) -> Any:
         """The SDK for async calls in the running event loop."""
-        if self._async_clients is None:
-            self._async_clients = PerLoop(self._new_async, lambda pair: pair[0].aclose())
-        return self._async_clients.get()[1]
+        return self._clients.async_(self._new_async)[1]
+
+    def _new_sync(self) -> tuple[Any, Any]:
+        """A sync HTTP client and the SDK on it."""
+        http = _httpx.Client(**_http_options())
+        idle = _httpx.AsyncClient(**_http_options())  # unused: async calls have theirs
+        return http, _client_module.Mistral(client=http, async_client=idle, **self._sdk_options())
 
     def _new_async(self) -> tuple[Any, Any]:
         """An async HTTP client and the SDK on it."""
@@ -192,17 +184,12 @@ class ChatMistralAI(ProviderChatModel):
 
     def close(self) -> None:
         """Close the HTTP connections of the sync client (reopened if the model is used)."""
-        with self._lock:
-            if self._http is not None:
-                self._http.close()
-            self._http = self._sdk = None
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Close the HTTP connections of the sync client and of the running event loop's
         async client (an async client is also closed when its event loop shuts down)."""
-        if self._async_clients is not None:
-            await self._async_clients.aclose()
-        self.close()
+        await self._clients.aclose()
 
     @contextmanager
     def _open_stream(self, request: dict[str, Any]) -> Iterator[Iterable[Any]]:
@@ -223,15 +210,8 @@ class ChatMistralAI(ProviderChatModel):
         return _result(response)
 
 
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for all the clients (building one costs tens of milliseconds)."""
-    context: ssl.SSLContext = _httpx.create_ssl_context()
-    return context
-
-
 def _http_options() -> dict[str, Any]:
-    return {"follow_redirects": True, "verify": _ssl_context()}
+    return {"follow_redirects": True, "verify": ssl_context(_httpx)}
 
 
 def _result(response: Any) -> ChatResult:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import ssl
-import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, ClassVar, Literal
@@ -19,7 +16,8 @@ from runnel.messages import BaseMessage, message_chunk_to_message
 from runnel.outputs import ChatGeneration, ChatResult
 from runnel.providers._base import ProviderChatModel
 from runnel.providers._keys import import_sdk
-from runnel.providers._loops import PerLoop
+from runnel.providers._loops import Clients
+from runnel.providers._tls import ssl_context
 from runnel.providers.ollama._request import ollama_format, ollama_messages
 from runnel.providers.ollama._stream import OllamaStream
 from runnel.runnables import Runnable
@@ -105,6 +103,8 @@ class ChatOllama(ProviderChatModel):
 
     _provider: ClassVar[str] = "ollama"
     _key_variable: ClassVar[str | None] = None
+    # the schema is sent as ``format``: the answer's text is the JSON, streamed as it grows
+    _default_structured_method: ClassVar[StructuredOutputMethod] = "json_schema"
 
     model: str = Field(validation_alias=AliasChoices("model", "model_name"))
     temperature: float | None = None
@@ -127,9 +127,9 @@ class ChatOllama(ProviderChatModel):
     reasoning: bool | str | None = None
     client_kwargs: dict[str, Any] = Field(default_factory=dict)
 
-    _client: Any = PrivateAttr(default=None)
-    _async_clients: PerLoop[Any] | None = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _clients: Clients[Any, Any] = PrivateAttr(
+        default_factory=lambda: Clients(lambda c: c.close(), lambda c: c.aclose())
+    )
 
     @property
     def _llm_type(self) -> str:
@@ -168,21 +168,6 @@ class ChatOllama(ProviderChatModel):
         """
         kwargs.pop("strict", None)
         return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
-
-    def with_structured_output(
-        self,
-        schema: Any = None,
-        *,
-        method: StructuredOutputMethod = "json_schema",
-        include_raw: bool = False,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, Any]:
-        """As `BaseChatModel.with_structured_output`, with Ollama's default method:
-        ``json_schema`` (the schema is sent as ``format``, so the answer's text is the JSON
-        object and streams as partial objects)."""
-        return super().with_structured_output(
-            schema, method=method, include_raw=include_raw, **kwargs
-        )
 
     # -- the provider hooks ----------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
@@ -239,39 +224,26 @@ class ChatOllama(ProviderChatModel):
         options: dict[str, Any] = {
             "base_url": ollama_host(self.base_url),
             "timeout": self.timeout,
-            "verify": _ssl_context(),
+            "verify": ssl_context(_httpx),
         }
         options.update(self.client_kwargs)
         options["headers"] = {**headers, **dict(self.client_kwargs.get("headers") or {})}
         return options
 
     def _sync(self) -> Any:
-        with self._lock:  # batch calls it from several threads at once
-            if self._client is None:
-                self._client = _httpx.Client(**self._client_options())
-            return self._client
+        return self._clients.sync(lambda: _httpx.Client(**self._client_options()))
 
     def _async(self) -> Any:
-        if self._async_clients is None:
-            self._async_clients = PerLoop(
-                lambda: _httpx.AsyncClient(**self._client_options()),
-                lambda client: client.aclose(),
-            )
-        return self._async_clients.get()
+        return self._clients.async_(lambda: _httpx.AsyncClient(**self._client_options()))
 
     def close(self) -> None:
         """Close the HTTP connections of the sync client (reopened if the model is used)."""
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-            self._client = None
+        self._clients.close()
 
     async def aclose(self) -> None:
         """Close the HTTP connections of the sync client and of the running event loop's
         async client (an async client is also closed when its event loop shuts down)."""
-        if self._async_clients is not None:
-            await self._async_clients.aclose()
-        self.close()
+        await self._clients.aclose()
 
     @contextmanager
     def _open_stream(self, request: dict[str, Any]) -> Iterator[Iterable[Any]]:
@@ -300,13 +272,6 @@ class ChatOllama(ProviderChatModel):
         if response.is_error:
             raise OllamaResponseError(response)
         return _result(response.json())
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for all the clients (building one costs tens of milliseconds)."""
-    context: ssl.SSLContext = _httpx.create_ssl_context()
-    return context
 
 
 def _result(answer: Any) -> ChatResult:

@@ -203,27 +203,6 @@ class ChatOpenAI(ProviderChatModel):
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return self.bind(tools=formatted, **kwargs)
 
-    def with_structured_output(
-        self,
-        schema: Any = None,
-        *,
-        method: StructuredOutputMethod | None = None,
-        include_raw: bool = False,
-        **kwargs: Any,
-    ) -> Runnable[Any, Any]:
-        """A runnable answering with an object fitting `schema`, streamed as it grows.
-
-        The default method is LangChain's for this class: ``json_schema`` (structured
-        outputs, ``response_format``) for OpenAI and Azure, ``function_calling`` for the
-        OpenAI-compatible providers. See `BaseChatModel.with_structured_output`.
-        """
-        return super().with_structured_output(
-            schema,
-            method=method or self._default_structured_method,
-            include_raw=include_raw,
-            **kwargs,
-        )
-
     # -- the provider hooks ----------------------------------------------------------------
     def _default_params(self) -> dict[str, Any]:
         """The request fields set on the model (unset ones are left to the provider)."""
@@ -310,7 +289,4 @@ class ChatOpenAI(ProviderChatModel):
 
     def _client(self, is_async: bool) -> Any:
         """The (shared) SDK client for this model's settings."""
-        return shared_client(self._client_class(is_async), self._client_options())
-
-    def _client_class(self, is_async: bool) -> Any:
-        return client_classes(is_async)[0]
+        return shared_client(client_classes(is_async)[0], self._client_options())

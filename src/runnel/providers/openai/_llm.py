@@ -165,7 +165,4 @@ class OpenAI(ProviderLLM):
 
     def _client(self, is_async: bool) -> Any:
         """The (shared) SDK client for this model's settings."""
-        return shared_client(self._client_class(is_async), self._client_options())
-
-    def _client_class(self, is_async: bool) -> Any:
-        return client_classes(is_async)[0]
+        return shared_client(client_classes(is_async)[0], self._client_options())

@@ -9,19 +9,17 @@ connection that ends early: runnel must tell the two apart. The SDK's own retrie
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import functools
 import os
-import ssl
 import sys
 import threading
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Hashable, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import AsyncIterator, Hashable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from runnel.providers._keys import import_sdk
+from runnel.providers._loops import LoopLocal
+from runnel.providers._tls import ssl_context
 
 openai = import_sdk("openai", extra="openai")
 
@@ -125,16 +123,9 @@ def shared_client(cls: Any, options: dict[str, Any]) -> Any:
             if client is None:
                 client = _SYNC[key] = _new(cls, options, openai.DefaultHttpxClient)
         return client
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # another async library: not shared
+    clients = _ASYNC.get()
+    if clients is None:  # another async library: not shared
         return _new(cls, options, openai.DefaultAsyncHttpxClient)
-    clients = _ASYNC.get(loop)
-    if clients is None:
-        clients = _ASYNC[loop] = {}
-        closer = _close_at_shutdown(weakref.ref(loop), clients)
-        _start(closer)
-        clients[_CLOSER] = closer  # kept alive with the loop's clients
     client = clients.get(key)
     if client is None:
         client = clients[key] = _new(cls, options, openai.DefaultAsyncHttpxClient)
@@ -143,20 +134,11 @@ def shared_client(cls: Any, options: dict[str, Any]) -> Any:
 
 def _new(cls: Any, options: dict[str, Any], http_client: Any) -> Any:
     """A client whose HTTP client shares one SSL context (making one takes ~100 ms)."""
-    context = _ssl_context()
-    if context is None:
-        return cls(**options)
-    return cls(**options, http_client=http_client(verify=context))
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext | None:
-    """The default SSL context of the SDK's HTTP library (httpx2, or httpx before openai 3)."""
-    for name in ("httpx2", "httpx"):
-        create = getattr(sys.modules.get(name), "create_ssl_context", None)
-        if create is not None:
-            return create()  # type: ignore[no-any-return]
-    return None
+    for name in ("httpx2", "httpx"):  # the SDK's HTTP library (httpx before openai 3)
+        http = sys.modules.get(name)
+        if hasattr(http, "create_ssl_context"):
+            return cls(**options, http_client=http_client(verify=ssl_context(http)))
+    return cls(**options)
 
 
 _LOCK = threading.Lock()
@@ -173,12 +155,6 @@ def _close_sync_clients() -> None:
         client.close()
 
 
-_ASYNC: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, Any]] = (
-    weakref.WeakKeyDictionary()
-)
-_CLOSER = object()
-
-
 def _freeze(value: Any) -> Hashable:
     if isinstance(value, dict):
         return tuple(sorted((key, _freeze(item)) for key, item in value.items()))
@@ -187,28 +163,14 @@ def _freeze(value: Any) -> Hashable:
     return value  # type: ignore[no-any-return]
 
 
-async def _close_at_shutdown(
-    loop: weakref.ref[asyncio.AbstractEventLoop], clients: dict[Hashable, Any]
-) -> AsyncGenerator[None, None]:
-    """Park at ``yield``; closed by the event loop's shutdown, close the loop's clients."""
-    try:
-        yield
-    finally:
-        found = loop()
-        if found is not None:
-            _ASYNC.pop(found, None)
-        for key, client in list(clients.items()):
-            if key is not _CLOSER:
-                await client.close()
-        clients.clear()
+async def _close_all(clients: dict[Hashable, Any]) -> None:
+    """Close an event loop's clients (when it shuts down)."""
+    for client in list(clients.values()):
+        await client.close()
+    clients.clear()
 
 
-def _start(generator: AsyncGenerator[None, None]) -> None:
-    """Run `generator` to its first ``yield`` (it does not await before it), which also
-    registers it with the running loop's async generator hooks."""
-    step = generator.__anext__()
-    with suppress(StopIteration):
-        step.send(None)
+_ASYNC: LoopLocal[dict[Hashable, Any]] = LoopLocal(dict, _close_all)
 
 
 def client_classes(is_async: bool) -> tuple[Any, Any]:
