@@ -99,13 +99,14 @@ class _Streaming(Generic[C]):
     def _lm_provider(cls) -> str:
         return cls._provider
 
-    def _merge(self, chunks: list[C]) -> Any:
+    def _part(self, chunk: C) -> Any:
+        """What of a delivered chunk adds up to an error's `partial`."""
         raise NotImplementedError
 
     def _guarded(
         self, open_stream: Callable[[], AbstractContextManager[Iterable[Any]]]
     ) -> Iterator[C]:
-        guard = Guard(self._provider, self.max_retries, self._decoder, self._merge)
+        guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
         while True:
             try:
                 with open_stream() as events:
@@ -121,7 +122,7 @@ class _Streaming(Generic[C]):
     async def _aguarded(
         self, open_stream: Callable[[], AbstractAsyncContextManager[AsyncIterable[Any]]]
     ) -> AsyncIterator[C]:
-        guard = Guard(self._provider, self.max_retries, self._decoder, self._merge)
+        guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
         while True:
             try:
                 async with open_stream() as events:
@@ -135,7 +136,7 @@ class _Streaming(Generic[C]):
                 guard.attempt()
 
     def _retrying(self, call: Callable[[], Any]) -> Any:
-        guard = Guard(self._provider, self.max_retries, self._decoder, self._merge)
+        guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
         while True:
             try:
                 return call()
@@ -143,7 +144,7 @@ class _Streaming(Generic[C]):
                 time.sleep(guard.failed(error))
 
     async def _aretrying(self, call: Callable[[], Any]) -> Any:
-        guard = Guard(self._provider, self.max_retries, self._decoder, self._merge)
+        guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
         while True:
             try:
                 return await call()
@@ -224,9 +225,8 @@ class ProviderChatModel(_Streaming[ChatGenerationChunk], BaseChatModel, Provider
         """Async twin of `_complete`."""
         return None
 
-    def _merge(self, chunks: list[ChatGenerationChunk]) -> Any:
-        merged = merge_chat_generation_chunks(chunks)
-        return None if merged is None else merged.message
+    def _part(self, chunk: ChatGenerationChunk) -> Any:
+        return chunk.message
 
     # -- the BaseChatModel hooks ------------------------------------------------------------
     def _stream(
@@ -285,8 +285,8 @@ class ProviderLLM(_Streaming[GenerationChunk], BaseLLM, ProviderSettings):
         """The SDK call's arguments for `prompt`."""
         raise NotImplementedError
 
-    def _merge(self, chunks: list[GenerationChunk]) -> Any:
-        return "".join(chunk.text for chunk in chunks)
+    def _part(self, chunk: GenerationChunk) -> Any:
+        return chunk.text
 
     def _stream(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
+from runnel._core.fold import Accumulator
 from runnel.exceptions import IncompleteStreamError
 from runnel.providers._errors import Attempts
 
@@ -43,13 +44,14 @@ class Guard(Generic[C]):
         provider: str,
         max_retries: int,
         decoder: Callable[[], StreamDecoder[C]],
-        merge: Callable[[list[C]], Any],
+        part: Callable[[C], Any],
     ) -> None:
         self._attempts = Attempts(provider, max_retries)
         self._new_decoder = decoder
-        self._merge = merge
+        self._part = part
+        self._kept = Accumulator()  # what was delivered, for an error's `partial`
         self.provider = provider
-        self.delivered: list[C] = []
+        self.delivered = 0
         self.decoder = decoder()
 
     def attempt(self) -> StreamDecoder[C]:
@@ -61,7 +63,8 @@ class Guard(Generic[C]):
         """The chunk `event` carries, recorded as delivered."""
         chunk = self.decoder.feed(event)
         if chunk is not None:
-            self.delivered.append(chunk)
+            self.delivered += 1
+            self._kept.add(self._part(chunk))
         return chunk
 
     def finish(self) -> None:
@@ -72,7 +75,7 @@ class Guard(Generic[C]):
         """
         if not self.decoder.done:
             raise IncompleteStreamError(
-                f"the stream ended without its terminal event after {len(self.delivered)} "
+                f"the stream ended without its terminal event after {self.delivered} "
                 "chunk(s): the answer may be truncated",
                 provider=self.provider,
             )
@@ -86,10 +89,10 @@ class Guard(Generic[C]):
         """
         if isinstance(error, Warning):
             raise error  # a warning turned into an error is the caller's, not the provider's
-        converted, delay = self._attempts.failed(error, bool(self.delivered))
+        converted, delay = self._attempts.failed(error, self.delivered > 0)
         if delay is None:
             if self.delivered and converted.partial is None:
-                converted.partial = self._merge(self.delivered)
+                converted.partial = self._kept.value()
             if converted is error:
                 raise converted
             raise converted from error
