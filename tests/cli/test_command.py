@@ -6,11 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-import pytest
-
-from .conftest import Runner, command_env, has_module, one_line
-
-HAS_SERVE = has_module("runnel.server._command")
+from .conftest import Runner, command_env, one_line
 
 
 def test_help_names_the_commands(runnel: Runner) -> None:
@@ -36,24 +32,15 @@ def test_unknown_command_is_a_usage_error(runnel: Runner) -> None:
     assert done.returncode == 2 and "invalid choice: 'fly'" in done.stderr
 
 
-@pytest.mark.skipif(not HAS_SERVE, reason="runnel serve is not written yet")
 def test_serve_forwards_its_arguments(runnel: Runner) -> None:
     done = runnel("serve", "--help")
     assert done.returncode == 0, done.stderr
     assert "serve" in done.stdout
 
 
-@pytest.mark.skipif(not HAS_SERVE, reason="runnel serve is not written yet")
 def test_serve_without_the_server_extra(
     runnel: Runner, blocked: Callable[..., dict[str, str]]
 ) -> None:
     done = runnel("serve", "--help", env=blocked("starlette", "uvicorn"))
     assert done.returncode == 2
     assert 'pip install "runnel[server]"' in one_line(done.stderr)
-
-
-@pytest.mark.skipif(HAS_SERVE, reason="runnel serve is installed")
-def test_serve_missing_from_this_installation(runnel: Runner) -> None:
-    done = runnel("serve", "--help")
-    assert done.returncode == 2
-    assert one_line(done.stderr) == "runnel serve: runnel serve is not part of this installation"

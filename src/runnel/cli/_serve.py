@@ -8,7 +8,7 @@ from runnel.cli._errors import CommandError
 
 __all__ = ["serve"]
 
-_SERVER_MODULES = ("starlette", "uvicorn", "httpx", "sse_starlette")
+_SERVER_MODULES = ("starlette", "uvicorn", "httpx")
 
 
 def serve(argv: Sequence[str]) -> int:
@@ -18,7 +18,7 @@ def serve(argv: Sequence[str]) -> int:
         CommandError: the server extra (starlette, uvicorn) is not installed.
     """
     try:
-        from runnel.server._command import main  # type: ignore[import-not-found,unused-ignore]
+        from runnel.server._command import main
 
         code: int = main(list(argv))
     except ModuleNotFoundError as error:
@@ -26,7 +26,5 @@ def serve(argv: Sequence[str]) -> int:
             raise CommandError(
                 f'the server needs its extra: pip install "runnel[server]" (missing {error.name})'
             ) from error
-        if (error.name or "").startswith("runnel.server"):
-            raise CommandError("runnel serve is not part of this installation") from error
         raise
     return code
