@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -10,21 +10,23 @@ import numpy as np
 from runnel.documents import Document
 from runnel.embeddings import Embeddings
 from runnel.vectorstores._base import VectorStore, _new_id, _same_length, check_k
+from runnel.vectorstores._filters import metadata_predicate
 from runnel.vectorstores.utils import cosine_similarity, maximal_marginal_relevance
 
 __all__ = ["InMemoryVectorStore"]
 
-Filter = Callable[[Document], bool]
+Filter = Callable[[Document], bool] | Mapping[str, Any]
 
 
 class InMemoryVectorStore(VectorStore):
     """A vector store in a dict: exact cosine-similarity search, for tests and small data.
 
     Documents get a fresh uuid4 id unless they (or `ids=`) carry one; adding an existing id
-    replaces that document. Searches take `filter=`, a function of a `Document` returning
-    whether it may be returned (applied before ranking). Scores are cosine similarities
-    (1 is identical); relevance scores are the same clamped to [0, 1]. A `k` larger than
-    the store returns every (matching) document.
+    replaces that document. Searches take `filter=`: a function of a `Document` returning
+    whether it may be returned, or a metadata filter dict (`{"source": "a.txt"}`,
+    `{"page": {"$gte": 3}}`, see `docs/retrieval.md`); it applies before ranking. Scores
+    are cosine similarities (1 is identical); relevance scores are the same clamped to
+    [0, 1]. A `k` larger than the store returns every (matching) document.
 
     Attributes:
         embedding: The model embedding texts and queries.
@@ -128,7 +130,10 @@ class InMemoryVectorStore(VectorStore):
         check_k(k)
         self._check_dimension(len(embedding), "the query embedding has")
         entries = list(self.store.values())
-        if filter is not None:
+        if isinstance(filter, Mapping):
+            matches = metadata_predicate(filter)
+            entries = [entry for entry in entries if matches(entry["metadata"])]
+        elif filter is not None:
             entries = [entry for entry in entries if filter(_document(entry))]
         if not entries:
             return []

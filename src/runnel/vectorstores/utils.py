@@ -1,14 +1,30 @@
-"""Vector math for vector stores: cosine similarity and maximal marginal relevance (NumPy)."""
+"""Vector math for vector stores: cosine similarity, maximal marginal relevance (NumPy).
+
+Also `DistanceStrategy`, the names of the distance measures stores may use
+(`langchain_community.vectorstores.utils` names).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["cosine_similarity", "maximal_marginal_relevance"]
+__all__ = ["DistanceStrategy", "cosine_similarity", "maximal_marginal_relevance"]
+
+
+class DistanceStrategy(StrEnum):
+    """How a vector store measures the distance between two vectors."""
+
+    EUCLIDEAN_DISTANCE = "EUCLIDEAN_DISTANCE"
+    MAX_INNER_PRODUCT = "MAX_INNER_PRODUCT"
+    DOT_PRODUCT = "DOT_PRODUCT"
+    JACCARD = "JACCARD"
+    COSINE = "COSINE"
+
 
 _Matrix = npt.NDArray[np.float64]
 _VectorLike = Sequence[float] | npt.NDArray[Any]
