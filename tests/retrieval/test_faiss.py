@@ -1,4 +1,5 @@
-"""FAISS: searches, scores, filters, MMR, ids, bad input and the optional dependency."""
+"""FAISS: scores, filters, ids, bad input and the optional dependency (the searches both stores
+share are tested in test_vectorstore.py)."""
 
 from __future__ import annotations
 
@@ -11,85 +12,23 @@ from typing import Any
 import pytest
 
 from runnel.documents import Document
-from runnel.embeddings import DeterministicFakeEmbedding, Embeddings
+from runnel.embeddings import DeterministicFakeEmbedding
 from runnel.vectorstores import FAISS, DistanceStrategy, VectorStoreRetriever
+
+from .conftest import COMPASS, Store, TableEmbeddings, build_compass, texts
 
 faiss = pytest.importorskip("faiss")
 
 pytestmark = pytest.mark.anyio
 
-VECTORS: dict[str, list[float]] = {
-    "north": [0.0, 1.0],
-    "north again": [0.0, 2.0],
-    "north-east": [1.0, 1.0],
-    "east": [1.0, 0.0],
-    "south": [0.0, -1.0],
-    "diagonal": [1.0, 1.0],
-    "a": [1.0, 0.9],
-    "a2": [1.0, 0.95],
-    "b": [0.2, 1.0],
-    "three-d": [1.0, 2.0, 3.0],
-    "broken": [float("nan"), 1.0],
-}
-COMPASS = ["north", "north again", "north-east", "east", "south"]
-
-
-class Table(Embeddings):
-    """Looks vectors up in VECTORS; records which method was used."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.calls.append("embed_documents")
-        return [VECTORS[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        self.calls.append("embed_query")
-        return VECTORS[text]
-
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.calls.append("aembed_documents")
-        return [VECTORS[t] for t in texts]
-
-    async def aembed_query(self, text: str) -> list[float]:
-        self.calls.append("aembed_query")
-        return VECTORS[text]
-
-
-class Run:
-    """Calls a store method or its async twin (`a` prefix), per mode."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-
-    async def __call__(self, target: Any, method: str, *args: Any, **kwargs: Any) -> Any:
-        if self.mode == "sync":
-            return getattr(target, method)(*args, **kwargs)
-        return await getattr(target, "a" + method)(*args, **kwargs)
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Run:
-    return Run(request.param)
-
 
 def compass(**kwargs: Any) -> FAISS:
-    return FAISS.from_texts(
-        COMPASS,
-        Table(),
-        metadatas=[{"i": i, "even": i % 2 == 0} for i in range(len(COMPASS))],
-        ids=[f"id{i}" for i in range(len(COMPASS))],
-        **kwargs,
-    )
-
-
-def texts(docs: list[Document]) -> list[str]:
-    return [d.page_content for d in docs]
+    store: FAISS = build_compass(FAISS, **kwargs)
+    return store
 
 
 # -- searching ---------------------------------------------------------------------------
-async def test_euclidean_scores_are_squared_distances(run: Run) -> None:
+async def test_euclidean_scores_are_squared_distances(run: Store) -> None:
     scored = await run(compass(), "similarity_search_with_score", "north", k=5)
     found = texts([d for d, _ in scored])
     assert (found[0], set(found[1:3]), found[3:]) == (
@@ -102,7 +41,7 @@ async def test_euclidean_scores_are_squared_distances(run: Run) -> None:
     assert first == Document("north", metadata={"i": 0, "even": True}, id="id0")
 
 
-async def test_inner_product_and_cosine_scores(run: Run) -> None:
+async def test_inner_product_and_cosine_scores(run: Store) -> None:
     ip = await run(
         compass(distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT),
         "similarity_search_with_score",
@@ -120,7 +59,7 @@ async def test_inner_product_and_cosine_scores(run: Run) -> None:
     assert [s for _, s in cos] == pytest.approx([1.0, 1.0, 1 / math.sqrt(2)], abs=1e-6)
 
 
-async def test_relevance_scores_are_clamped_cosines(run: Run) -> None:
+async def test_relevance_scores_are_clamped_cosines(run: Store) -> None:
     for strategy in ("EUCLIDEAN_DISTANCE", "COSINE"):
         store = compass(distance_strategy=strategy, normalize_L2=True)
         scored = await run(store, "similarity_search_with_relevance_scores", "north", k=5)
@@ -129,7 +68,7 @@ async def test_relevance_scores_are_clamped_cosines(run: Run) -> None:
         )
 
 
-async def test_score_threshold_keeps_close_enough_scores(run: Run) -> None:
+async def test_score_threshold_keeps_close_enough_scores(run: Store) -> None:
     scored = await run(compass(), "similarity_search_with_score", "north", k=5, score_threshold=1.0)
     assert sorted(texts([d for d, _ in scored])) == ["north", "north again", "north-east"]
     retriever = compass(normalize_L2=True).as_retriever(
@@ -138,21 +77,7 @@ async def test_score_threshold_keeps_close_enough_scores(run: Run) -> None:
     assert sorted(texts(retriever.invoke("north"))) == ["north", "north again"]
 
 
-async def test_search_by_vector(run: Run) -> None:
-    assert texts(await run(compass(), "similarity_search_by_vector", [1.0, 0.1], k=1)) == ["east"]
-
-
-async def test_k_larger_than_the_store_returns_everything(run: Run) -> None:
-    assert len(await run(compass(), "similarity_search", "east", k=1000)) == len(COMPASS)
-
-
-@pytest.mark.parametrize("k", [0, -2, 2.5, True])
-async def test_k_must_be_a_positive_integer(run: Run, k: Any) -> None:
-    with pytest.raises(ValueError, match="k must be a positive integer"):
-        await run(compass(), "similarity_search", "north", k=k)
-
-
-async def test_filters_apply_to_the_whole_store(run: Run) -> None:
+async def test_filters_apply_to_the_whole_store(run: Store) -> None:
     store = compass()
     docs = await run(store, "similarity_search", "north", k=5, filter={"even": True})
     assert texts(docs) == ["north", "north-east", "south"]
@@ -166,49 +91,11 @@ async def test_filters_apply_to_the_whole_store(run: Run) -> None:
     assert await run(store, "similarity_search", "north", filter={"i": 99}) == []
 
 
-async def test_mmr_trades_similarity_for_diversity(run: Run) -> None:
-    store = FAISS.from_texts(["a", "a2", "b"], Table())
-    assert texts(await run(store, "similarity_search", "diagonal", k=2)) == ["a2", "a"]
-    diverse = await run(store, "max_marginal_relevance_search", "diagonal", k=2, fetch_k=3)
-    assert texts(diverse) == ["a2", "b"]
-    plain = await run(
-        store, "max_marginal_relevance_search", "diagonal", k=2, fetch_k=3, lambda_mult=1.0
-    )
-    assert texts(plain) == ["a2", "a"]
-    filtered = await run(
-        store, "max_marginal_relevance_search", "diagonal", k=2, filter={"$not": {}}
-    )
-    assert filtered == []
-    mmr = store.as_retriever(search_type="mmr", search_kwargs={"k": 2, "fetch_k": 3})
-    assert texts(mmr.invoke("diagonal")) == ["a2", "b"]
-
-
-async def test_mmr_bad_input(run: Run) -> None:
-    with pytest.raises(ValueError, match="lambda_mult must be between 0 and 1"):
-        await run(compass(), "max_marginal_relevance_search", "north", lambda_mult=2)
-    with pytest.raises(ValueError, match="fetch_k must be a positive integer"):
-        await run(compass(), "max_marginal_relevance_search", "north", fetch_k=0)
-
-
-async def test_async_methods_use_the_async_embedding_calls() -> None:
-    embedding = Table()
-    store = await FAISS.afrom_texts(["north", "east"], embedding)
-    await store.aadd_texts(["south"])
-    await store.asimilarity_search("north")
-    await store.amax_marginal_relevance_search("north")
-    assert embedding.calls == [
-        "aembed_documents",
-        "aembed_documents",
-        "aembed_query",
-        "aembed_query",
-    ]
-
-
 async def test_retriever_over_faiss(recorder: Any) -> None:
     store = compass()
     retriever = store.as_retriever(search_kwargs={"k": 2})
     assert isinstance(retriever, VectorStoreRetriever)
-    assert retriever.tags == ["FAISS", "Table"]
+    assert retriever.tags == ["FAISS", "TableEmbeddings"]
     assert texts(await retriever.ainvoke("east", {"callbacks": [recorder]})) == [
         "east",
         "north-east",
@@ -219,8 +106,8 @@ async def test_retriever_over_faiss(recorder: Any) -> None:
 
 
 # -- writing -----------------------------------------------------------------------------
-async def test_ids_given_generated_or_from_documents(run: Run) -> None:
-    store = FAISS.from_texts(["north"], Table(), ids=["n"])
+async def test_ids_given_generated_or_from_documents(run: Store) -> None:
+    store = FAISS.from_texts(["north"], TableEmbeddings(), ids=["n"])
     generated = await run(store, "add_texts", ["east"])
     assert uuid.UUID(generated[0]).version == 4
     from_docs = await run(store, "add_documents", [Document("south", id="s")])
@@ -229,7 +116,7 @@ async def test_ids_given_generated_or_from_documents(run: Run) -> None:
     assert texts(await store.aget_by_ids(generated)) == ["east"]
 
 
-async def test_adding_an_existing_id_is_refused(run: Run) -> None:
+async def test_adding_an_existing_id_is_refused(run: Store) -> None:
     store = compass()
     with pytest.raises(ValueError, match="ids already in the store: \\['id1'\\]"):
         await run(store, "add_texts", ["east"], ids=["id1"])
@@ -238,7 +125,7 @@ async def test_adding_an_existing_id_is_refused(run: Run) -> None:
     assert store.index.ntotal == len(COMPASS)
 
 
-async def test_delete_keeps_positions_and_ids_consistent(run: Run) -> None:
+async def test_delete_keeps_positions_and_ids_consistent(run: Store) -> None:
     store = compass()
     assert await run(store, "delete", ["id1", "id3"]) is True
     assert store.index.ntotal == 3
@@ -254,58 +141,30 @@ async def test_delete_keeps_positions_and_ids_consistent(run: Run) -> None:
         await run(store, "delete")
 
 
-async def test_stored_documents_are_copies() -> None:
-    store = compass()
-    (doc,) = store.get_by_ids(["id0"])
-    doc.metadata["i"] = 100
-    (found,) = store.similarity_search("north", k=1)
-    found.metadata["i"] = 200
-    assert store.get_by_ids(["id0"])[0].metadata == {"i": 0, "even": True}
-
-
 def test_from_embeddings_add_embeddings_and_merge() -> None:
-    left = FAISS.from_embeddings([("x", [1.0, 0.0])], Table(), ids=["x"])
+    left = FAISS.from_embeddings([("x", [1.0, 0.0])], TableEmbeddings(), ids=["x"])
     left.add_embeddings([("y", [0.0, 1.0])], ids=["y"])
-    right = FAISS.from_embeddings([("z", [1.0, 1.0])], Table(), metadatas=[{"m": 1}], ids=["z"])
+    right = FAISS.from_embeddings(
+        [("z", [1.0, 1.0])], TableEmbeddings(), metadatas=[{"m": 1}], ids=["z"]
+    )
     left.merge_from(right)
     assert left.index.ntotal == 3
     assert left.get_by_ids(["z"]) == [Document("z", metadata={"m": 1}, id="z")]
     assert texts(left.similarity_search_by_vector([0.9, 1.0], k=1)) == ["z"]
     with pytest.raises(ValueError, match="cannot merge a 3-dimensional store"):
-        left.merge_from(FAISS.from_embeddings([("w", [1.0, 2.0, 3.0])], Table()))
-
-
-def test_an_empty_store_built_by_hand() -> None:
-    store = FAISS(Table(), faiss.IndexFlatL2(2))
-    assert store.similarity_search("north") == []
-    assert store.max_marginal_relevance_search("north") == []
-    assert store.add_texts([]) == []
-    store.add_texts(["north", "east"])
-    assert texts(store.similarity_search("north", k=1)) == ["north"]
+        left.merge_from(FAISS.from_embeddings([("w", [1.0, 2.0, 3.0])], TableEmbeddings()))
 
 
 # -- bad input ---------------------------------------------------------------------------
-async def test_no_texts(run: Run) -> None:
+async def test_no_texts(run: Store) -> None:
     with pytest.raises(ValueError, match="needs at least one text"):
         if run.mode == "sync":
-            FAISS.from_texts([], Table())
+            FAISS.from_texts([], TableEmbeddings())
         else:
-            await FAISS.afrom_texts([], Table())
+            await FAISS.afrom_texts([], TableEmbeddings())
 
 
-async def test_dimension_mismatch_names_both_sizes(run: Run) -> None:
-    store = compass()
-    with pytest.raises(ValueError, match="new vectors have 3 dimensions but the index has 2"):
-        await run(store, "add_texts", ["three-d"])
-    with pytest.raises(ValueError, match="query embedding has 3 dimensions but the index has 2"):
-        await run(store, "similarity_search", "three-d")
-    with pytest.raises(ValueError, match="query embedding has 3 dimensions"):
-        await run(store, "max_marginal_relevance_search", "three-d")
-    with pytest.raises(ValueError, match="vectors of different sizes"):
-        await run(store, "add_texts", ["north", "three-d"])
-
-
-async def test_non_finite_vectors_are_refused(run: Run) -> None:
+async def test_non_finite_vectors_are_refused(run: Store) -> None:
     with pytest.raises(ValueError, match="NaN or infinite"):
         await run(compass(), "add_texts", ["broken"])
 
@@ -315,49 +174,28 @@ def test_texts_must_be_strings() -> None:
         compass().add_embeddings([(3, [1.0, 0.0])])  # type: ignore[list-item]
 
 
-async def test_mismatched_lengths_fail_before_embedding(run: Run) -> None:
-    embedding = Table()
-    store = FAISS.from_texts(["north"], embedding)
-    with pytest.raises(ValueError, match="2 texts but 1 ids"):
-        await run(store, "add_texts", ["north", "east"], ids=["one"])
-    with pytest.raises(ValueError, match="2 texts but 3 metadatas"):
-        FAISS.from_texts(["north", "east"], embedding, metadatas=[{}, {}, {}])
-    assert embedding.calls == ["embed_documents"]
-
-
-def test_model_returning_the_wrong_number_of_vectors() -> None:
-    class Short(Table):
-        def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [[1.0, 0.0]]
-
-    store = FAISS.from_texts(["north"], Table())
-    store.embedding_function = Short()
-    with pytest.raises(ValueError, match="Short returned 1 vectors for 2 texts"):
-        store.add_texts(["north", "east"])
-
-
 def test_constructor_checks() -> None:
     with pytest.raises(ValueError, match="does not support distance_strategy 'JACCARD'"):
-        FAISS(Table(), faiss.IndexFlatL2(2), distance_strategy="JACCARD")
+        FAISS(TableEmbeddings(), faiss.IndexFlatL2(2), distance_strategy="JACCARD")
     with pytest.raises(ValueError, match="does not support distance_strategy 'manhattan'"):
-        FAISS.from_texts(["north"], Table(), distance_strategy="manhattan")
+        FAISS.from_texts(["north"], TableEmbeddings(), distance_strategy="manhattan")
     with pytest.raises(ValueError, match="MAX_INNER_PRODUCT needs an index with the inner product"):
-        FAISS(Table(), faiss.IndexFlatL2(2), distance_strategy="MAX_INNER_PRODUCT")
+        FAISS(TableEmbeddings(), faiss.IndexFlatL2(2), distance_strategy="MAX_INNER_PRODUCT")
     with pytest.raises(TypeError, match="must be an Embeddings model"):
         FAISS(lambda text: [1.0], faiss.IndexFlatL2(2))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="index_to_docstore_id must map each of the index's 0"):
-        FAISS(Table(), faiss.IndexFlatL2(2), {"a": Document("a")}, {3: "a"})
+        FAISS(TableEmbeddings(), faiss.IndexFlatL2(2), {"a": Document("a")}, {3: "a"})
     with pytest.raises(TypeError, match="unexpected keyword argument 'nlist'"):
-        FAISS.from_texts(["north"], Table(), nlist=3)
+        FAISS.from_texts(["north"], TableEmbeddings(), nlist=3)
 
 
 # -- the optional dependency ---------------------------------------------------------------
 def test_without_faiss_using_it_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "faiss", None)
     with pytest.raises(ImportError, match='pip install "runnel\\[faiss\\]"'):
-        FAISS.from_texts(["north"], Table())
+        FAISS.from_texts(["north"], TableEmbeddings())
     with pytest.raises(ImportError, match="runnel\\[faiss\\]"):
-        FAISS.load_local("anywhere", Table())
+        FAISS.load_local("anywhere", TableEmbeddings())
 
 
 def test_importing_the_packages_loads_no_optional_dependency() -> None:

@@ -1,4 +1,5 @@
-"""InMemoryVectorStore and the VectorStore interface's defaults."""
+"""Both vector stores through the VectorStore interface, InMemoryVectorStore on its own, and
+the interface's defaults."""
 
 from __future__ import annotations
 
@@ -9,83 +10,169 @@ from typing import Any
 import pytest
 
 from runnel.documents import Document
-from runnel.embeddings import Embeddings
 from runnel.vectorstores import InMemoryVectorStore, VectorStore
+
+from .conftest import COMPASS, Store, TableEmbeddings, build_compass, texts
 
 pytestmark = pytest.mark.anyio
 
-# Texts with known vectors, so that similarities are known exactly.
-VECTORS: dict[str, list[float]] = {
-    "north": [0.0, 1.0],
-    "north again": [0.0, 2.0],  # same direction as "north"
-    "north-east": [1.0, 1.0],
-    "east": [1.0, 0.0],
-    "south": [0.0, -1.0],
-    # For MMR: the query is (1, 1); "a2" nearly duplicates "a"; "b" is relevant but different.
-    "diagonal": [1.0, 1.0],
-    "a": [1.0, 0.9],
-    "a2": [1.0, 0.95],
-    "b": [0.2, 1.0],
-    "three-d": [1.0, 2.0, 3.0],
-}
-COMPASS = ["north", "north again", "north-east", "east", "south"]
+
+def empty_store(store_class: Any) -> Any:
+    if store_class is InMemoryVectorStore:
+        return InMemoryVectorStore(TableEmbeddings())
+    import faiss
+
+    return store_class(TableEmbeddings(), faiss.IndexFlatL2(2))
 
 
-class TableEmbeddings(Embeddings):
-    """Looks vectors up in VECTORS; records which method was used."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.calls.append("embed_documents")
-        return [VECTORS[t] for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        self.calls.append("embed_query")
-        return VECTORS[text]
-
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.calls.append("aembed_documents")
-        return [VECTORS[t] for t in texts]
-
-    async def aembed_query(self, text: str) -> list[float]:
-        self.calls.append("aembed_query")
-        return VECTORS[text]
+# -- both stores -------------------------------------------------------------------------
+async def test_search_by_vector(run: Store, store_class: Any) -> None:
+    docs = await run(build_compass(store_class), "similarity_search_by_vector", [1.0, 0.1], k=1)
+    assert texts(docs) == ["east"]
 
 
-class Store:
-    """Calls a store method or its async twin (`a` prefix), per mode."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-
-    async def __call__(self, target: Any, method: str, *args: Any, **kwargs: Any) -> Any:
-        if self.mode == "sync":
-            return getattr(target, method)(*args, **kwargs)
-        return await getattr(target, "a" + method)(*args, **kwargs)
+async def test_k_larger_than_the_store_returns_everything(run: Store, store_class: Any) -> None:
+    for k in (100, 1000):
+        docs = await run(build_compass(store_class), "similarity_search", "east", k=k)
+        assert len(docs) == len(COMPASS)
 
 
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Store:
-    return Store(request.param)
+@pytest.mark.parametrize("k", [0, -1, -2, 1.5, 2.5, True])
+async def test_k_must_be_a_positive_integer(run: Store, store_class: Any, k: Any) -> None:
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        await run(build_compass(store_class), "similarity_search", "north", k=k)
 
 
+async def test_an_empty_store(run: Store, store_class: Any) -> None:
+    store = empty_store(store_class)
+    assert await run(store, "similarity_search", "north") == []
+    assert await run(store, "max_marginal_relevance_search", "north") == []
+    assert await run(store, "add_texts", []) == []
+    await run(store, "add_texts", ["north", "east"])
+    assert texts(await run(store, "similarity_search", "north", k=1)) == ["north"]
+
+
+async def test_mmr_trades_similarity_for_diversity(run: Store, store_class: Any) -> None:
+    store = store_class.from_texts(["a", "a2", "b"], TableEmbeddings())
+    similar = await run(store, "similarity_search", "diagonal", k=2)
+    assert texts(similar) == ["a2", "a"]
+    diverse = await run(store, "max_marginal_relevance_search", "diagonal", k=2, fetch_k=3)
+    assert texts(diverse) == ["a2", "b"]
+    plain = await run(
+        store, "max_marginal_relevance_search", "diagonal", k=2, fetch_k=3, lambda_mult=1.0
+    )
+    assert texts(plain) == ["a2", "a"]
+    only_fetched = await run(store, "max_marginal_relevance_search", "diagonal", k=3, fetch_k=1)
+    assert texts(only_fetched) == ["a2"]
+    filtered = await run(
+        store, "max_marginal_relevance_search", "diagonal", k=2, filter={"$not": {}}
+    )
+    assert filtered == []
+    mmr = store.as_retriever(search_type="mmr", search_kwargs={"k": 2, "fetch_k": 3})
+    assert texts(mmr.invoke("diagonal")) == ["a2", "b"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"k": 0}, "k must be a positive integer"),
+        ({"fetch_k": 0}, "fetch_k must be a positive integer"),
+        ({"lambda_mult": -0.1}, "lambda_mult must be between 0 and 1"),
+        ({"lambda_mult": 2}, "lambda_mult must be between 0 and 1"),
+    ],
+)
+async def test_mmr_bad_input(
+    run: Store, store_class: Any, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await run(build_compass(store_class), "max_marginal_relevance_search", "north", **kwargs)
+
+
+async def test_async_methods_use_the_async_embedding_calls(store_class: Any) -> None:
+    embedding = TableEmbeddings()
+    store = await store_class.afrom_texts(["north", "east"], embedding)
+    await store.aadd_texts(["south"])
+    await store.asimilarity_search("north")
+    await store.amax_marginal_relevance_search("north")
+    assert embedding.calls == [
+        "aembed_documents",
+        "aembed_documents",
+        "aembed_query",
+        "aembed_query",
+    ]
+
+
+async def test_stored_documents_are_copies(run: Store, store_class: Any) -> None:
+    store = store_class.from_texts(["east"], TableEmbeddings())
+    metadata = {"k": 1}
+    await run(store, "add_texts", ["north"], metadatas=[metadata], ids=["x"])
+    metadata["k"] = 2
+    (found,) = await run(store, "get_by_ids", ["x"])
+    found.metadata["k"] = 3
+    (hit,) = await run(store, "similarity_search", "north", k=1)
+    hit.metadata["k"] = 4
+    assert store.get_by_ids(["x"])[0].metadata == {"k": 1}
+
+
+async def test_get_by_ids_keeps_order_and_skips_unknown(run: Store, store_class: Any) -> None:
+    store = store_class.from_texts(["south"], TableEmbeddings(), ids=["s"])
+    await run(store, "add_texts", ["north", "east"], metadatas=[{"n": 1}, {"n": 2}], ids=["n", "e"])
+    docs = await run(store, "get_by_ids", ["e", "missing", "n"])
+    assert docs == [
+        Document("east", metadata={"n": 2}, id="e"),
+        Document("north", metadata={"n": 1}, id="n"),
+    ]
+
+
+async def test_dimension_mismatch_names_both_sizes(run: Store, store_class: Any) -> None:
+    store = build_compass(store_class)
+    stored = "the index has" if store_class.__name__ == "FAISS" else "the stored vectors have"
+    with pytest.raises(ValueError, match=f"the new vectors have 3 dimensions but {stored} 2"):
+        await run(store, "add_texts", ["three-d"])
+    with pytest.raises(ValueError, match=f"query embedding has 3 dimensions but {stored} 2"):
+        await run(store, "similarity_search", "three-d")
+    with pytest.raises(ValueError, match=f"query embedding has 3 dimensions but {stored} 2"):
+        await run(store, "max_marginal_relevance_search", "three-d")
+    with pytest.raises(ValueError, match="vectors of different sizes"):
+        await run(store, "add_texts", ["north", "three-d"])
+
+
+async def test_mismatched_lengths_fail_before_embedding(run: Store, store_class: Any) -> None:
+    embedding = TableEmbeddings()
+    store = store_class.from_texts(["north"], embedding)
+    with pytest.raises(ValueError, match="2 texts but 1 ids"):
+        await run(store, "add_texts", ["north", "east"], ids=["only-one"])
+    with pytest.raises(ValueError, match="2 texts but 3 metadatas"):
+        await run(store, "add_texts", ["north", "east"], metadatas=[{}, {}, {}])
+    with pytest.raises(ValueError, match="2 texts but 3 metadatas"):
+        store_class.from_texts(["north", "east"], embedding, metadatas=[{}, {}, {}])
+    assert embedding.calls == ["embed_documents"]
+
+
+async def test_embedding_model_returning_too_few_vectors(run: Store, store_class: Any) -> None:
+    class Short(TableEmbeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [[1.0, 0.0]]
+
+        async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [[1.0, 0.0]]
+
+    store = store_class.from_texts(["north"], Short())
+    with pytest.raises(ValueError, match="Short returned 1 vectors for 2 texts"):
+        await run(store, "add_texts", ["north", "east"])
+
+
+# -- InMemoryVectorStore -----------------------------------------------------------------
 @pytest.fixture
 def compass() -> InMemoryVectorStore:
-    return InMemoryVectorStore.from_texts(
-        COMPASS, TableEmbeddings(), metadatas=[{"i": i} for i in range(len(COMPASS))]
-    )
-
-
-def texts(docs: list[Document]) -> list[str]:
-    return [d.page_content for d in docs]
+    store: InMemoryVectorStore = build_compass(InMemoryVectorStore)
+    return store
 
 
 async def test_similarity_search_orders_by_cosine(run: Store, compass: InMemoryVectorStore) -> None:
     docs = await run(compass, "similarity_search", "north", k=3)
     assert texts(docs) == ["north", "north again", "north-east"]
-    assert docs[2].metadata == {"i": 2}
+    assert docs[2].metadata == {"i": 2, "even": True}
 
 
 async def test_scores_are_cosine_similarities(run: Store, compass: InMemoryVectorStore) -> None:
@@ -103,24 +190,6 @@ async def test_relevance_scores_and_threshold(run: Store, compass: InMemoryVecto
     assert texts([d for d, _ in kept]) == ["north", "north again", "north-east"]
 
 
-async def test_k_larger_than_the_store_returns_everything(
-    run: Store, compass: InMemoryVectorStore
-) -> None:
-    assert len(await run(compass, "similarity_search", "east", k=100)) == len(COMPASS)
-
-
-@pytest.mark.parametrize("k", [0, -1, 1.5, True])
-async def test_k_must_be_a_positive_integer(
-    run: Store, compass: InMemoryVectorStore, k: Any
-) -> None:
-    with pytest.raises(ValueError, match="k must be a positive integer"):
-        await run(compass, "similarity_search", "north", k=k)
-
-
-async def test_search_on_an_empty_store(run: Store) -> None:
-    assert await run(InMemoryVectorStore(TableEmbeddings()), "similarity_search", "north") == []
-
-
 async def test_filter_is_a_function_of_the_document(
     run: Store, compass: InMemoryVectorStore
 ) -> None:
@@ -135,40 +204,6 @@ async def test_filter_is_a_function_of_the_document(
     assert all(doc.id is not None for doc in seen)
 
 
-async def test_search_by_vector(run: Store, compass: InMemoryVectorStore) -> None:
-    docs = await run(compass, "similarity_search_by_vector", [1.0, 0.1], k=1)
-    assert texts(docs) == ["east"]
-
-
-async def test_mmr_trades_similarity_for_diversity(run: Store) -> None:
-    store = InMemoryVectorStore.from_texts(["a", "a2", "b"], TableEmbeddings())
-    similar = await run(store, "similarity_search", "diagonal", k=2)
-    assert texts(similar) == ["a2", "a"]
-    diverse = await run(store, "max_marginal_relevance_search", "diagonal", k=2, fetch_k=3)
-    assert texts(diverse) == ["a2", "b"]
-    plain = await run(
-        store, "max_marginal_relevance_search", "diagonal", k=2, fetch_k=3, lambda_mult=1.0
-    )
-    assert texts(plain) == ["a2", "a"]
-    only_fetched = await run(store, "max_marginal_relevance_search", "diagonal", k=3, fetch_k=1)
-    assert texts(only_fetched) == ["a2"]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"k": 0}, "k must be"),
-        ({"fetch_k": 0}, "fetch_k must be"),
-        ({"lambda_mult": -0.1}, "lambda_mult must be between 0 and 1"),
-    ],
-)
-async def test_mmr_bad_input(
-    run: Store, compass: InMemoryVectorStore, kwargs: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(ValueError, match=message):
-        await run(compass, "max_marginal_relevance_search", "north", **kwargs)
-
-
 async def test_ids_assigned_given_or_taken_from_documents(run: Store) -> None:
     store = InMemoryVectorStore(TableEmbeddings())
     generated = await run(store, "add_texts", ["north"])
@@ -179,16 +214,6 @@ async def test_ids_assigned_given_or_taken_from_documents(run: Store) -> None:
     assert from_docs[0] == "s1"
     assert uuid.UUID(from_docs[1])
     assert len(store.store) == 4
-
-
-async def test_get_by_ids_keeps_order_and_skips_unknown(run: Store) -> None:
-    store = InMemoryVectorStore(TableEmbeddings())
-    await run(store, "add_texts", ["north", "east"], metadatas=[{"n": 1}, {"n": 2}], ids=["n", "e"])
-    docs = await run(store, "get_by_ids", ["e", "missing", "n"])
-    assert docs == [
-        Document("east", metadata={"n": 2}, id="e"),
-        Document("north", metadata={"n": 1}, id="n"),
-    ]
 
 
 async def test_delete(run: Store) -> None:
@@ -205,57 +230,6 @@ async def test_adding_an_existing_id_replaces_the_document(run: Store) -> None:
     await run(store, "add_texts", ["north"], ids=["x"])
     await run(store, "add_texts", ["east"], ids=["x"])
     assert texts(await run(store, "get_by_ids", ["x"])) == ["east"]
-
-
-async def test_stored_metadata_is_a_copy(run: Store) -> None:
-    store = InMemoryVectorStore(TableEmbeddings())
-    metadata = {"k": 1}
-    await run(store, "add_texts", ["north"], metadatas=[metadata], ids=["x"])
-    metadata["k"] = 2
-    (found,) = await run(store, "get_by_ids", ["x"])
-    found.metadata["k"] = 3
-    assert store.get_by_ids(["x"])[0].metadata == {"k": 1}
-
-
-async def test_dimension_mismatch_names_both_sizes(
-    run: Store, compass: InMemoryVectorStore
-) -> None:
-    with pytest.raises(
-        ValueError, match="the new vectors have 3 dimensions but the stored vectors have 2"
-    ):
-        await run(compass, "add_texts", ["three-d"])
-    with pytest.raises(
-        ValueError, match="query embedding has 3 dimensions but the stored vectors have 2"
-    ):
-        await run(compass, "similarity_search", "three-d")
-
-
-async def test_mismatched_lengths(run: Store) -> None:
-    store = InMemoryVectorStore(TableEmbeddings())
-    with pytest.raises(ValueError, match="2 texts but 1 ids"):
-        await run(store, "add_texts", ["north", "east"], ids=["only-one"])
-    with pytest.raises(ValueError, match="2 texts but 3 metadatas"):
-        await run(store, "add_texts", ["north", "east"], metadatas=[{}, {}, {}])
-
-
-async def test_embedding_model_returning_too_few_vectors(run: Store) -> None:
-    class Short(TableEmbeddings):
-        def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [[1.0, 0.0]]
-
-        async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [[1.0, 0.0]]
-
-    with pytest.raises(ValueError, match="returned 1 vectors for 2 texts"):
-        await run(InMemoryVectorStore(Short()), "add_texts", ["north", "east"])
-
-
-async def test_async_methods_use_the_async_embedding_calls() -> None:
-    embedding = TableEmbeddings()
-    store = await InMemoryVectorStore.afrom_texts(["north", "east"], embedding)
-    await store.asimilarity_search("north")
-    await store.amax_marginal_relevance_search("north")
-    assert embedding.calls == ["aembed_documents", "aembed_query", "aembed_query"]
 
 
 async def test_from_documents_keeps_ids_and_metadata(run: Store) -> None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from runnel.embeddings import Embeddings
     from runnel.vectorstores._retriever import VectorStoreRetriever
 
-__all__ = ["VectorStore", "check_k"]
+__all__ = ["VectorStore", "check_k", "check_mmr"]
 
 T = TypeVar("T")
 
@@ -33,19 +33,34 @@ def check_k(k: int, name: str = "k") -> None:
         raise ValueError(f"{name} must be a positive integer (the number of results), got {k!r}")
 
 
-async def _in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+def check_mmr(k: int, fetch_k: int, lambda_mult: float) -> None:
+    """Reject MMR arguments out of range, before any search.
+
+    Raises:
+        ValueError: `lambda_mult` is outside [0, 1], or `k` or `fetch_k` is not a positive
+            integer.
+    """
+    if not 0.0 <= lambda_mult <= 1.0:
+        raise ValueError(f"lambda_mult must be between 0 and 1, got {lambda_mult}")
+    check_k(k)
+    check_k(fetch_k, "fetch_k")
 
 
 class VectorStore(ABC):
     """Stores documents with their embeddings and finds those most similar to a query.
 
     Implement `similarity_search`, `from_texts` and one of `add_texts`/`add_documents`
-    (each defaults to the other); the other searches are optional. Every method has an
-    async twin (`a` prefix) that runs the sync one in a worker thread unless overridden.
+    (each defaults to the other); the other searches are optional. A store with an
+    `embeddings` model that implements `similarity_search_with_score_by_vector` (and
+    `max_marginal_relevance_search_by_vector`) gets the query searches, with scores, by
+    vector and MMR, from them: the query is embedded with `embed_query` (`aembed_query` in
+    the async twins). Every method has an async twin (`a` prefix) that runs the sync one in
+    a worker thread unless overridden, or directly where `_blocking` is False.
     """
 
     allowed_search_types: ClassVar[tuple[str, ...]] = SEARCH_TYPES
+    _blocking: ClassVar[bool] = True
+    """False: the sync methods never wait on I/O, and async twins call them directly."""
 
     @property
     def embeddings(self) -> Embeddings | None:
@@ -54,6 +69,20 @@ class VectorStore(ABC):
 
     def _overrides(self, name: str) -> bool:
         return getattr(type(self), name) is not getattr(VectorStore, name)
+
+    @classmethod
+    async def _run(cls, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call a sync method for its async twin: in a worker thread if it may block."""
+        if not cls._blocking:
+            return func(*args, **kwargs)
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+
+    def _query_model(self) -> Embeddings:
+        if self.embeddings is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no embedding model to embed the query"
+            )
+        return self.embeddings
 
     # -- writing ---------------------------------------------------------------------
     def add_texts(
@@ -97,13 +126,23 @@ class VectorStore(ABC):
         self, query: str, k: int = 4, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         """Like `similarity_search`, with each document's score (the store's own measure)."""
-        raise NotImplementedError(f"{type(self).__name__} does not support scores")
+        if not self._overrides("similarity_search_with_score_by_vector"):
+            raise NotImplementedError(f"{type(self).__name__} does not support scores")
+        embedding = self._query_model().embed_query(query)
+        return self.similarity_search_with_score_by_vector(embedding, k, **kwargs)
+
+    def similarity_search_with_score_by_vector(
+        self, embedding: list[float], k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        """The `k` documents most similar to an embedding vector, with their scores."""
+        raise NotImplementedError(f"{type(self).__name__} does not support search by vector")
 
     def similarity_search_by_vector(
         self, embedding: list[float], k: int = 4, **kwargs: Any
     ) -> list[Document]:
         """The `k` documents most similar to an embedding vector."""
-        raise NotImplementedError(f"{type(self).__name__} does not support search by vector")
+        scored = self.similarity_search_with_score_by_vector(embedding, k, **kwargs)
+        return [doc for doc, _ in scored]
 
     def max_marginal_relevance_search(
         self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
@@ -112,7 +151,12 @@ class VectorStore(ABC):
 
         `lambda_mult` runs from 0 (most diverse) to 1 (most similar).
         """
-        raise NotImplementedError(f"{type(self).__name__} does not support MMR search")
+        if not self._overrides("max_marginal_relevance_search_by_vector"):
+            raise NotImplementedError(f"{type(self).__name__} does not support MMR search")
+        embedding = self._query_model().embed_query(query)
+        return self.max_marginal_relevance_search_by_vector(
+            embedding, k, fetch_k, lambda_mult, **kwargs
+        )
 
     def max_marginal_relevance_search_by_vector(
         self,
@@ -138,11 +182,8 @@ class VectorStore(ABC):
         """
         threshold = kwargs.pop("score_threshold", None)
         relevance = self._select_relevance_score_fn()
-        scored = [
-            (doc, relevance(score))
-            for doc, score in self.similarity_search_with_score(query, k, **kwargs)
-        ]
-        return _above(scored, threshold)
+        scored = self.similarity_search_with_score(query, k, **kwargs)
+        return _relevant(scored, relevance, threshold)
 
     def search(self, query: str, search_type: str, **kwargs: Any) -> list[Document]:
         """Search by `search_type`: "similarity", "similarity_score_threshold" or "mmr".
@@ -216,45 +257,59 @@ class VectorStore(ABC):
         """Async twin of `add_texts`."""
         if self._overrides("aadd_documents"):
             return await self.aadd_documents(_documents(texts, metadatas, ids), **kwargs)
-        return await _in_thread(self.add_texts, list(texts), metadatas, ids=ids, **kwargs)
+        return await self._run(self.add_texts, list(texts), metadatas, ids=ids, **kwargs)
 
     async def aadd_documents(self, documents: list[Document], **kwargs: Any) -> list[str]:
         """Async twin of `add_documents`."""
         if self._overrides("aadd_texts"):
             texts, metadatas, ids = _columns(documents, kwargs.pop("ids", None))
             return await self.aadd_texts(texts, metadatas, ids=ids, **kwargs)
-        return await _in_thread(self.add_documents, documents, **kwargs)
+        return await self._run(self.add_documents, documents, **kwargs)
 
     async def adelete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
         """Async twin of `delete`."""
-        return await _in_thread(self.delete, ids, **kwargs)
+        return await self._run(self.delete, ids, **kwargs)
 
     async def aget_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """Async twin of `get_by_ids`."""
-        return await _in_thread(self.get_by_ids, ids)
+        return await self._run(self.get_by_ids, ids)
 
     async def asimilarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         """Async twin of `similarity_search`."""
-        return await _in_thread(self.similarity_search, query, k, **kwargs)
+        return await self._run(self.similarity_search, query, k, **kwargs)
 
     async def asimilarity_search_with_score(
         self, query: str, k: int = 4, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         """Async twin of `similarity_search_with_score`."""
-        return await _in_thread(self.similarity_search_with_score, query, k, **kwargs)
+        if not self._overrides("similarity_search_with_score_by_vector"):
+            return await self._run(self.similarity_search_with_score, query, k, **kwargs)
+        embedding = await self._query_model().aembed_query(query)
+        return await self.asimilarity_search_with_score_by_vector(embedding, k, **kwargs)
+
+    async def asimilarity_search_with_score_by_vector(
+        self, embedding: list[float], k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        """Async twin of `similarity_search_with_score_by_vector`."""
+        return await self._run(self.similarity_search_with_score_by_vector, embedding, k, **kwargs)
 
     async def asimilarity_search_by_vector(
         self, embedding: list[float], k: int = 4, **kwargs: Any
     ) -> list[Document]:
         """Async twin of `similarity_search_by_vector`."""
-        return await _in_thread(self.similarity_search_by_vector, embedding, k, **kwargs)
+        return await self._run(self.similarity_search_by_vector, embedding, k, **kwargs)
 
     async def amax_marginal_relevance_search(
         self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
     ) -> list[Document]:
         """Async twin of `max_marginal_relevance_search`."""
-        return await _in_thread(
-            self.max_marginal_relevance_search, query, k, fetch_k, lambda_mult, **kwargs
+        if not self._overrides("max_marginal_relevance_search_by_vector"):
+            return await self._run(
+                self.max_marginal_relevance_search, query, k, fetch_k, lambda_mult, **kwargs
+            )
+        embedding = await self._query_model().aembed_query(query)
+        return await self.amax_marginal_relevance_search_by_vector(
+            embedding, k, fetch_k, lambda_mult, **kwargs
         )
 
     async def amax_marginal_relevance_search_by_vector(
@@ -266,7 +321,7 @@ class VectorStore(ABC):
         **kwargs: Any,
     ) -> list[Document]:
         """Async twin of `max_marginal_relevance_search_by_vector`."""
-        return await _in_thread(
+        return await self._run(
             self.max_marginal_relevance_search_by_vector,
             embedding,
             k,
@@ -281,11 +336,8 @@ class VectorStore(ABC):
         """Async twin of `similarity_search_with_relevance_scores`."""
         threshold = kwargs.pop("score_threshold", None)
         relevance = self._select_relevance_score_fn()
-        scored = [
-            (doc, relevance(score))
-            for doc, score in await self.asimilarity_search_with_score(query, k, **kwargs)
-        ]
-        return _above(scored, threshold)
+        scored = await self.asimilarity_search_with_score(query, k, **kwargs)
+        return _relevant(scored, relevance, threshold)
 
     async def asearch(self, query: str, search_type: str, **kwargs: Any) -> list[Document]:
         """Async twin of `search`."""
@@ -309,7 +361,7 @@ class VectorStore(ABC):
         **kwargs: Any,
     ) -> Self:
         """Async twin of `from_texts`."""
-        return await _in_thread(cls.from_texts, texts, embedding, metadatas, ids=ids, **kwargs)
+        return await cls._run(cls.from_texts, texts, embedding, metadatas, ids=ids, **kwargs)
 
     @classmethod
     async def afrom_documents(
@@ -326,20 +378,36 @@ def _bad_search_type(search_type: str, allowed: Sequence[str]) -> str:
     )
 
 
-def _above(
-    scored: list[tuple[Document, float]], threshold: float | None
+def _relevant(
+    scored: list[tuple[Document, float]],
+    relevance: Callable[[float], float],
+    threshold: float | None,
 ) -> list[tuple[Document, float]]:
+    scored = [(doc, relevance(score)) for doc, score in scored]
     if threshold is None:
         return scored
     return [(doc, score) for doc, score in scored if score >= threshold]
 
 
-def _documents(
+def _clamp(score: float) -> float:
+    """A relevance score: `score` clamped to [0, 1]."""
+    return min(1.0, max(0.0, score))
+
+
+def _checked(
     texts: Iterable[str], metadatas: list[dict[str, Any]] | None, ids: list[str] | None
-) -> list[Document]:
+) -> list[str]:
+    """`texts` as a list, after checking one metadata dict and one id (if given) per text."""
     texts = list(texts)
     _same_length(texts, metadatas, "metadatas")
     _same_length(texts, ids, "ids")
+    return texts
+
+
+def _documents(
+    texts: Iterable[str], metadatas: list[dict[str, Any]] | None, ids: list[str] | None
+) -> list[Document]:
+    texts = _checked(texts, metadatas, ids)
     return [
         Document(
             text,

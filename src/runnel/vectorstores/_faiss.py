@@ -6,7 +6,6 @@ This module imports without faiss; building or loading a store needs it
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
 import threading
@@ -14,13 +13,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-import anyio.to_thread
 import numpy as np
 import numpy.typing as npt
 
 from runnel.documents import Document
 from runnel.embeddings import Embeddings
-from runnel.vectorstores._base import VectorStore, _new_id, _same_length, check_k
+from runnel.vectorstores._base import (
+    VectorStore,
+    _checked,
+    _clamp,
+    _new_id,
+    _same_length,
+    check_k,
+    check_mmr,
+)
 from runnel.vectorstores._faiss_files import (
     SavedDocument,
     SavedStore,
@@ -380,8 +386,9 @@ class FAISS(VectorStore):
         **kwargs: Any,
     ) -> list[tuple[Document, float]]:
         """The `k` documents closest to `query`, with their scores, closest first."""
-        embedding = self.embedding_function.embed_query(query)
-        return self.similarity_search_with_score_by_vector(embedding, k, filter, fetch_k, **kwargs)
+        return super().similarity_search_with_score(
+            query, k, filter=filter, fetch_k=fetch_k, **kwargs
+        )
 
     async def asimilarity_search_with_score(
         self,
@@ -392,11 +399,9 @@ class FAISS(VectorStore):
         **kwargs: Any,
     ) -> list[tuple[Document, float]]:
         """Async twin of `similarity_search_with_score` (uses the model's `aembed_query`)."""
-        embedding = await self.embedding_function.aembed_query(query)
-        search = functools.partial(
-            self.similarity_search_with_score_by_vector, embedding, k, filter, fetch_k, **kwargs
+        return await super().asimilarity_search_with_score(
+            query, k, filter=filter, fetch_k=fetch_k, **kwargs
         )
-        return await anyio.to_thread.run_sync(search)
 
     def similarity_search_by_vector(
         self,
@@ -407,10 +412,9 @@ class FAISS(VectorStore):
         **kwargs: Any,
     ) -> list[Document]:
         """The `k` documents closest to `embedding`, closest first."""
-        scored = self.similarity_search_with_score_by_vector(
-            embedding, k, filter, fetch_k, **kwargs
+        return super().similarity_search_by_vector(
+            embedding, k, filter=filter, fetch_k=fetch_k, **kwargs
         )
-        return [doc for doc, _ in scored]
 
     def similarity_search(
         self,
@@ -452,10 +456,7 @@ class FAISS(VectorStore):
             ValueError: `k` or `fetch_k` is not positive, `lambda_mult` is outside [0, 1],
                 the dimensions differ, or the index cannot return its vectors.
         """
-        if not 0.0 <= lambda_mult <= 1.0:
-            raise ValueError(f"lambda_mult must be between 0 and 1, got {lambda_mult}")
-        check_k(k)
-        check_k(fetch_k, "fetch_k")
+        check_mmr(k, fetch_k, lambda_mult)
         query = self._matrix([embedding], "the query embedding has")
         with self._lock:
             hits = self._hits(query, fetch_k, filter, fetch_k)
@@ -486,44 +487,6 @@ class FAISS(VectorStore):
             embedding, k=k, fetch_k=fetch_k, lambda_mult=lambda_mult, filter=filter
         )
         return [doc for doc, _ in scored]
-
-    def max_marginal_relevance_search(
-        self,
-        query: str,
-        k: int = 4,
-        fetch_k: int = 20,
-        lambda_mult: float = 0.5,
-        *,
-        filter: MetadataFilter | None = None,
-        **kwargs: Any,
-    ) -> list[Document]:
-        """`k` documents close to `query` yet diverse, among the `fetch_k` closest."""
-        embedding = self.embedding_function.embed_query(query)
-        return self.max_marginal_relevance_search_by_vector(
-            embedding, k, fetch_k, lambda_mult, filter=filter
-        )
-
-    async def amax_marginal_relevance_search(
-        self,
-        query: str,
-        k: int = 4,
-        fetch_k: int = 20,
-        lambda_mult: float = 0.5,
-        *,
-        filter: MetadataFilter | None = None,
-        **kwargs: Any,
-    ) -> list[Document]:
-        """Async twin of `max_marginal_relevance_search`."""
-        embedding = await self.embedding_function.aembed_query(query)
-        search = functools.partial(
-            self.max_marginal_relevance_search_by_vector,
-            embedding,
-            k,
-            fetch_k,
-            lambda_mult,
-            filter=filter,
-        )
-        return await anyio.to_thread.run_sync(search)
 
     def _select_relevance_score_fn(self) -> Callable[[float], float]:
         if self.override_relevance_score_fn is not None:
@@ -704,15 +667,6 @@ class FAISS(VectorStore):
         )
 
 
-def _checked(
-    texts: Iterable[str], metadatas: list[dict[str, Any]] | None, ids: list[str] | None
-) -> list[str]:
-    texts = list(texts)
-    _same_length(texts, metadatas, "metadatas")
-    _same_length(texts, ids, "ids")
-    return texts
-
-
 def _nonempty(texts: list[str]) -> list[str]:
     if not texts:
         raise ValueError(
@@ -726,7 +680,3 @@ def _nonempty(texts: list[str]) -> list[str]:
 def _squared_l2_relevance(distance: float) -> float:
     # For unit vectors, squared L2 distance = 2 - 2 * cosine.
     return _clamp(1.0 - distance / 2.0)
-
-
-def _clamp(score: float) -> float:
-    return min(1.0, max(0.0, score))

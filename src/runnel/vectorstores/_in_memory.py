@@ -9,7 +9,14 @@ import numpy as np
 
 from runnel.documents import Document
 from runnel.embeddings import Embeddings
-from runnel.vectorstores._base import VectorStore, _new_id, _same_length, check_k
+from runnel.vectorstores._base import (
+    VectorStore,
+    _clamp,
+    _new_id,
+    _same_length,
+    check_k,
+    check_mmr,
+)
 from runnel.vectorstores._filters import metadata_predicate
 from runnel.vectorstores.utils import cosine_similarity, maximal_marginal_relevance
 
@@ -26,12 +33,15 @@ class InMemoryVectorStore(VectorStore):
     whether it may be returned, or a metadata filter dict (`{"source": "a.txt"}`,
     `{"page": {"$gte": 3}}`, see `docs/retrieval.md`); it applies before ranking. Scores
     are cosine similarities (1 is identical); relevance scores are the same clamped to
-    [0, 1]. A `k` larger than the store returns every (matching) document.
+    [0, 1]. A `k` larger than the store returns every (matching) document. Async methods
+    embed with the model's async methods and search on the event loop.
 
     Attributes:
         embedding: The model embedding texts and queries.
         store: id -> `{"id", "vector", "text", "metadata"}`.
     """
+
+    _blocking = False
 
     def __init__(self, embedding: Embeddings) -> None:
         self.embedding = embedding
@@ -110,17 +120,9 @@ class InMemoryVectorStore(VectorStore):
         for doc_id in ids or ():
             self.store.pop(doc_id, None)
 
-    async def adelete(self, ids: list[str] | None = None, **kwargs: Any) -> None:
-        """Async twin of `delete`."""
-        self.delete(ids)
-
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """The stored documents with these ids, in that order; unknown ids are skipped."""
         return [_document(self.store[i]) for i in ids if i in self.store]
-
-    async def aget_by_ids(self, ids: Sequence[str], /) -> list[Document]:
-        """Async twin of `get_by_ids`."""
-        return self.get_by_ids(ids)
 
     # -- searching -------------------------------------------------------------------
     def _ranked(
@@ -152,34 +154,6 @@ class InMemoryVectorStore(VectorStore):
         """
         return [(_document(entry), score) for entry, score in self._ranked(embedding, k, filter)]
 
-    def similarity_search_with_score(
-        self, query: str, k: int = 4, **kwargs: Any
-    ) -> list[tuple[Document, float]]:
-        """The `k` documents most similar to `query`, with their cosine similarity."""
-        embedding = self.embedding.embed_query(query)
-        return self.similarity_search_with_score_by_vector(embedding, k, **kwargs)
-
-    async def asimilarity_search_with_score(
-        self, query: str, k: int = 4, **kwargs: Any
-    ) -> list[tuple[Document, float]]:
-        """Async twin of `similarity_search_with_score`."""
-        embedding = await self.embedding.aembed_query(query)
-        return self.similarity_search_with_score_by_vector(embedding, k, **kwargs)
-
-    def similarity_search_by_vector(
-        self, embedding: list[float], k: int = 4, **kwargs: Any
-    ) -> list[Document]:
-        """The `k` documents most similar to `embedding`."""
-        return [
-            doc for doc, _ in self.similarity_search_with_score_by_vector(embedding, k, **kwargs)
-        ]
-
-    async def asimilarity_search_by_vector(
-        self, embedding: list[float], k: int = 4, **kwargs: Any
-    ) -> list[Document]:
-        """Async twin of `similarity_search_by_vector`."""
-        return self.similarity_search_by_vector(embedding, k, **kwargs)
-
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         """The `k` documents most similar to `query`, most similar first."""
         return [doc for doc, _ in self.similarity_search_with_score(query, k, **kwargs)]
@@ -207,31 +181,12 @@ class InMemoryVectorStore(VectorStore):
             ValueError: `k` or `fetch_k` is not positive, `lambda_mult` is outside [0, 1], or
                 the dimensions differ.
         """
-        check_k(k)
-        check_k(fetch_k, "fetch_k")
+        check_mmr(k, fetch_k, lambda_mult)
         candidates = [entry for entry, _ in self._ranked(embedding, fetch_k, filter)]
         picked = maximal_marginal_relevance(
             embedding, [entry["vector"] for entry in candidates], lambda_mult, k
         )
         return [_document(candidates[i]) for i in picked]
-
-    def max_marginal_relevance_search(
-        self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
-    ) -> list[Document]:
-        """`k` documents relevant to `query` yet diverse, among the `fetch_k` closest."""
-        embedding = self.embedding.embed_query(query)
-        return self.max_marginal_relevance_search_by_vector(
-            embedding, k, fetch_k, lambda_mult, **kwargs
-        )
-
-    async def amax_marginal_relevance_search(
-        self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
-    ) -> list[Document]:
-        """Async twin of `max_marginal_relevance_search`."""
-        embedding = await self.embedding.aembed_query(query)
-        return self.max_marginal_relevance_search_by_vector(
-            embedding, k, fetch_k, lambda_mult, **kwargs
-        )
 
     # -- building --------------------------------------------------------------------
     @classmethod
@@ -267,7 +222,3 @@ class InMemoryVectorStore(VectorStore):
 
 def _document(entry: dict[str, Any]) -> Document:
     return Document(entry["text"], metadata=entry["metadata"], id=entry["id"])
-
-
-def _clamp(score: float) -> float:
-    return min(1.0, max(0.0, score))
