@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import importlib
-import logging
 import sys
-import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from tests.providers._streams import added, call, collect
 
 from runnel.chat_models import init_chat_model
-from runnel.exceptions import MissingAPIKeyError, ProviderError
 from runnel.messages import (
     AIMessage,
-    AIMessageChunk,
     ChatMessage,
     HumanMessage,
     SystemMessage,
@@ -34,12 +29,6 @@ KEY = "sk-ant-test-5ecret-0123456789"
 
 
 @pytest.fixture
-def server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def chat(server: FakeProviderServer) -> AsyncIterator[Any]:
     made: list[ChatAnthropic] = []
 
@@ -52,42 +41,7 @@ async def chat(server: FakeProviderServer) -> AsyncIterator[Any]:
         await model.aclose()
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-async def collect(model: Any, input: Any, mode: str, **kwargs: Any) -> list[Any]:
-    if mode == "sync":
-        return list(model.stream(input, **kwargs))
-    return [chunk async for chunk in model.astream(input, **kwargs)]
-
-
-async def call(model: Any, input: Any, mode: str, **kwargs: Any) -> Any:
-    if mode == "sync":
-        return model.invoke(input, **kwargs)
-    return await model.ainvoke(input, **kwargs)
-
-
-def added(chunks: list[Any]) -> Any:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return total
-
-
 # -- streaming ---------------------------------------------------------------------------------
-async def test_stream_yields_a_chunk_per_token(chat: Any, server: Any, mode: str) -> None:
-    tokens = ["Here", " is", " a", " ", "1", " ", "verse"]
-    server.push(Reply(tokens))
-    chunks = await collect(chat(), "Write a song", mode)
-    assert all(type(c) is AIMessageChunk for c in chunks)
-    assert [c.content for c in chunks] == ["", *tokens, ""]
-    assert len({c.id for c in chunks}) == 1
-    assert chunks[0].id.startswith("lc_run--")
-    assert server.requests[-1].json["stream"] is True
-
-
 async def test_the_first_chunk_carries_the_input_usage_as_seed_002_shows(
     chat: Any, server: Any, mode: str
 ) -> None:
@@ -136,12 +90,12 @@ async def test_stream_usage_false_leaves_usage_out(chat: Any, server: Any, mode:
 
 
 # -- whole answers -----------------------------------------------------------------------------
-async def test_invoke_makes_one_non_streamed_request(chat: Any, server: Any, mode: str) -> None:
+# (the contract in test_contract.py checks the rest of invoke, batch, the keys, failures)
+async def test_invoke_reports_cache_reads_and_the_message_metadata(
+    chat: Any, server: Any, mode: str
+) -> None:
     server.push(Reply("Hello there", usage=Usage(input_tokens=12, cache_read_tokens=2)))
     answer = await call(chat(), "hi", mode)
-    assert type(answer) is AIMessage
-    assert answer.content == "Hello there"
-    assert answer.id.startswith("lc_run--")
     assert answer.usage_metadata == {
         "input_tokens": 12,
         "output_tokens": 2,
@@ -152,7 +106,6 @@ async def test_invoke_makes_one_non_streamed_request(chat: Any, server: Any, mod
     assert metadata["model_name"] == metadata["model"] == MODEL
     assert (metadata["stop_reason"], metadata["stop_sequence"]) == ("end_turn", None)
     assert metadata["id"].startswith("msg_")
-    assert "stream" not in server.requests[-1].json
 
 
 async def test_invoke_streams_when_asked(chat: Any, server: Any, mode: str) -> None:
@@ -161,19 +114,6 @@ async def test_invoke_streams_when_asked(chat: Any, server: Any, mode: str) -> N
     assert answer.content == "a b c"
     assert answer.usage_metadata["total_tokens"] == 6
     assert server.requests[-1].json["stream"] is True
-
-
-async def test_batch_answers_every_input(chat: Any, server: Any, mode: str) -> None:
-    server.default = Reply("same answer")
-    model = chat()
-    inputs = ["one", "two", "three"]
-    if mode == "sync":
-        answers = model.batch(inputs)
-    else:
-        answers = await model.abatch(inputs)
-    assert [a.content for a in answers] == ["same answer"] * 3
-    asked = sorted(r.json["messages"][0]["content"] for r in server.requests)
-    assert asked == sorted(inputs)
 
 
 # -- events ------------------------------------------------------------------------------------
@@ -328,17 +268,6 @@ async def test_a_message_added_up_from_a_stream_can_be_sent_back(
 
 
 # -- keys and settings -------------------------------------------------------------------------
-async def test_the_key_comes_from_the_environment(
-    server: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-from-env")
-    server.push(Reply("ok"))
-    model = ChatAnthropic(model=MODEL, base_url=server.url)
-    await model.ainvoke("hi")
-    await model.aclose()
-    assert server.requests[-1].headers["authorization"] == "Bearer sk-from-env"
-
-
 @pytest.mark.parametrize("variable", ["ANTHROPIC_API_URL", "ANTHROPIC_BASE_URL"])
 async def test_the_url_may_come_from_the_environment(
     server: Any, monkeypatch: pytest.MonkeyPatch, variable: str
@@ -349,32 +278,6 @@ async def test_the_url_may_come_from_the_environment(
     model = ChatAnthropic(model=MODEL, api_key=KEY)
     assert (await model.ainvoke("hi")).content == "from the fake"
     await model.aclose()
-
-
-def test_a_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    with pytest.raises(MissingAPIKeyError, match="ANTHROPIC_API_KEY") as caught:
-        ChatAnthropic(model=MODEL)
-    assert caught.value.variable == "ANTHROPIC_API_KEY"
-
-
-async def test_the_key_never_shows(
-    chat: Any, server: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    model = chat()
-    server.push(Reply("ok"), Reply(status=401, error_message="invalid x-api-key"))
-    events = [e async for e in model.astream_events("hi")]
-    with pytest.raises(ProviderError) as caught:
-        await model.ainvoke("hi")
-    error = caught.value
-    assert error.status_code == 401
-    assert "invalid x-api-key" in str(error)
-    seen = [repr(model), str(model), repr(events), str(error), repr(error), repr(error.body)]
-    assert all(KEY not in text for text in seen)
-    assert caplog.records
-    assert all(KEY not in record.getMessage() for record in caplog.records)
-    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
 def test_langchain_field_names_are_accepted() -> None:
@@ -449,24 +352,3 @@ def test_turns_alternate_and_a_prefill_loses_its_trailing_space() -> None:
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
         {"role": "assistant", "content": [{"type": "text", "text": "The answer is"}]},
     ]
-
-
-# -- connections -------------------------------------------------------------------------------
-def test_a_model_serves_one_event_loop_after_another_and_leaks_nothing(
-    server: FakeProviderServer,
-) -> None:
-    server.push(Reply("one"), Reply("two"))
-
-    def ask_twice() -> list[Any]:
-        model = ChatAnthropic(model=MODEL, api_key=KEY, base_url=server.url)
-
-        async def ask() -> Any:
-            return (await model.ainvoke("hi")).content
-
-        return [asyncio.run(ask()), asyncio.run(ask())]  # a new loop gets a client of its own
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert ask_twice() == ["one", "two"]
-        gc.collect()
-    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
+from tests.providers._streams import added, call, collect
 from typing_extensions import TypedDict
 
 from runnel.messages import AIMessageChunk
@@ -59,12 +60,6 @@ WEATHER_TOOL = {
 
 
 @pytest.fixture
-def server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def chat(server: FakeProviderServer) -> AsyncIterator[Any]:
     made: list[ChatAnthropic] = []
 
@@ -75,30 +70,6 @@ async def chat(server: FakeProviderServer) -> AsyncIterator[Any]:
     yield make
     for model in made:
         await model.aclose()
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-async def collect(runnable: Any, input: Any, mode: str) -> list[Any]:
-    if mode == "sync":
-        return list(runnable.stream(input))
-    return [chunk async for chunk in runnable.astream(input)]
-
-
-async def call(runnable: Any, input: Any, mode: str) -> Any:
-    if mode == "sync":
-        return runnable.invoke(input)
-    return await runnable.ainvoke(input)
-
-
-def added(chunks: list[Any]) -> Any:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return total
 
 
 # -- tool definitions --------------------------------------------------------------------------

@@ -25,12 +25,6 @@ pytestmark = pytest.mark.anyio
 MODEL = "claude-haiku-4-5"
 
 
-@pytest.fixture
-def server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as fake:
-        yield fake
-
-
 def sdk(server: FakeProviderServer) -> anthropic.Anthropic:
     return anthropic.Anthropic(api_key="sk-test", base_url=server.url, max_retries=0)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from runnel.exceptions import MissingAPIKeyError, ProviderError
+from runnel.exceptions import MissingAPIKeyError
 from runnel.messages import AIMessageChunk
 from runnel.providers.openai import AzureChatOpenAI, AzureOpenAI
 from runnel.testing import FakeProviderServer, Reply, ToolCall, Usage
@@ -95,14 +95,8 @@ def _lookup_tool() -> dict[str, Any]:
     return {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
 
 
-async def test_ls_parameters_name_azure_and_the_deployment(azure_env: FakeProviderServer) -> None:
-    azure_env.push("x")
-    events = [e async for e in AzureChatOpenAI(temperature=0.1).astream_events("hi", version="v2")]
-    metadata = events[0]["metadata"]
-    assert metadata["ls_provider"] == "azure"
-    assert metadata["ls_model_name"] == "gpt4o-prod"
-    assert metadata["ls_model_type"] == "chat"
-    assert metadata["ls_temperature"] == 0.1
+def test_ls_model_name_adds_the_model_version(azure_env: FakeProviderServer) -> None:
+    # the deployment as ls_model_name, errors and retries: see test_contract.py
     named = AzureChatOpenAI(model="gpt-4o", model_version="2024-08-06")
     assert named._get_ls_params()["ls_model_name"] == "gpt-4o-2024-08-06"
 
@@ -113,16 +107,6 @@ async def test_structured_output_defaults_to_json_schema(azure_env: FakeProvider
     result = await AzureChatOpenAI().with_structured_output(schema).ainvoke("?")
     assert result == {"answer": "blue"}
     assert azure_env.requests[-1].json["response_format"]["type"] == "json_schema"
-
-
-async def test_errors_carry_azures_message(azure_env: FakeProviderServer) -> None:
-    message = "Requests to the ChatCompletions_Create Operation have exceeded the rate limit"
-    azure_env.default = Reply(status=429, retry_after=0.01, error_message=message)
-    with pytest.raises(ProviderError, match="exceeded the rate limit") as info:
-        list(AzureChatOpenAI(max_retries=1).stream("hi"))
-    assert info.value.status_code == 429 and info.value.provider == "azure"
-    assert len(azure_env.requests) == 2
-    assert KEY not in str(info.value)
 
 
 def test_missing_settings_are_named(monkeypatch: pytest.MonkeyPatch) -> None:

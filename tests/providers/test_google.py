@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import importlib
 import json
-import logging
 import sys
-from collections.abc import Iterator
 from typing import Any, TypedDict
 
-import anyio
 import pytest
 from pydantic import BaseModel
+from tests.providers._streams import added, call, collect
 
 from runnel.chat_models import init_chat_model
 from runnel.exceptions import (
-    IncompleteStreamError,
-    MissingAPIKeyError,
     ProviderError,
-    ProviderTimeout,
 )
-from runnel.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
+from runnel.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from runnel.providers.google import ChatGoogleGenerativeAI
 from runnel.testing import (
     FakeProviderServer,
@@ -45,12 +38,6 @@ PREFIX = r"/v1beta/models/[^/:]+"
 
 
 @pytest.fixture
-def server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 def chat(server: FakeProviderServer) -> Any:
     def make(**kwargs: Any) -> ChatGoogleGenerativeAI:
         settings = {"model": MODEL, "api_key": KEY, "base_url": server.url, **kwargs}
@@ -59,54 +46,11 @@ def chat(server: FakeProviderServer) -> Any:
     return make
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-async def collect(model: Any, input: Any, mode: str, **kwargs: Any) -> list[Any]:
-    if mode == "sync":
-        return list(model.stream(input, **kwargs))
-    return [chunk async for chunk in model.astream(input, **kwargs)]
-
-
-async def call(model: Any, input: Any, mode: str, **kwargs: Any) -> Any:
-    if mode == "sync":
-        return model.invoke(input, **kwargs)
-    return await model.ainvoke(input, **kwargs)
-
-
-async def gather(model: Any, input: Any, mode: str, into: list[Any]) -> None:
-    """Stream into `into`, so what arrived before an error can be checked."""
-    if mode == "sync":
-        for chunk in model.stream(input):
-            into.append(chunk.content)
-    else:
-        async for chunk in model.astream(input):
-            into.append(chunk.content)
-
-
-def added(chunks: list[Any]) -> Any:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return total
+# Streaming token by token, invoke, batch, events, keys, failures and cancellation are the
+# contract every provider keeps: see test_contract.py.
 
 
 # -- streaming ---------------------------------------------------------------------------------
-async def test_stream_yields_a_chunk_per_token(chat: Any, server: Any, mode: str) -> None:
-    tokens = ["The", " sky", " appears", " blue", "."]
-    server.push(Reply(tokens))
-    chunks = await collect(chat(), "what color is the sky?", mode)
-    assert all(type(c) is AIMessageChunk for c in chunks)
-    assert [c.content for c in chunks] == tokens
-    assert len({c.id for c in chunks}) == 1
-    assert chunks[0].id.startswith("lc_run--")
-    request = server.requests[-1]
-    assert (request.path, request.query) == (PATH, {"alt": "sse"})
-    assert request.headers["x-goog-api-key"] == KEY
-
-
 async def test_usage_is_reported_once_with_the_final_totals(
     chat: Any, server: Any, mode: str
 ) -> None:
@@ -166,12 +110,11 @@ async def test_a_max_tokens_finish_is_reported(chat: Any, server: Any, mode: str
 
 
 # -- whole answers -----------------------------------------------------------------------------
-async def test_invoke_makes_one_generate_content_request(chat: Any, server: Any, mode: str) -> None:
+async def test_invoke_reports_cache_reads_and_the_metadata(
+    chat: Any, server: Any, mode: str
+) -> None:
     server.push(Reply("Hello there", usage=Usage(input_tokens=7, cache_read_tokens=2)))
     answer = await call(chat(), "hi", mode)
-    assert type(answer) is AIMessage
-    assert answer.content == "Hello there"
-    assert answer.id.startswith("lc_run--")
     assert answer.usage_metadata == {
         "input_tokens": 7,
         "output_tokens": 2,
@@ -194,48 +137,7 @@ async def test_invoke_streams_when_asked(chat: Any, server: Any, mode: str) -> N
     assert server.requests[-1].path == PATH
 
 
-async def test_batch_answers_every_input(chat: Any, server: Any, mode: str) -> None:
-    server.default = Reply("same answer")
-    model = chat()
-    inputs = ["one", "two", "three"]
-    answers = model.batch(inputs) if mode == "sync" else await model.abatch(inputs)
-    assert [a.content for a in answers] == ["same answer"] * 3
-    asked = sorted(r.json["contents"][0]["parts"][0]["text"] for r in server.requests)
-    assert asked == sorted(inputs)
-
-
-async def test_one_model_serves_several_event_loops(chat: Any, server: Any) -> None:
-    model = chat()
-    server.default = Reply("ok")
-
-    async def ask() -> str:
-        return str((await model.ainvoke("hi")).content)
-
-    def twice() -> list[str]:
-        return [asyncio.run(ask()), asyncio.run(ask())]
-
-    assert await anyio.to_thread.run_sync(twice) == ["ok", "ok"]
-    gc.collect()  # no connection of the finished loops is left for the collector
-
-
 # -- events ------------------------------------------------------------------------------------
-async def test_events_carry_the_langsmith_params(chat: Any, server: Any) -> None:
-    server.push(Reply(["Hello", " there"]))
-    events = [e async for e in chat(temperature=0.3, max_output_tokens=99).astream_events("hi")]
-    names = [e["event"] for e in events]
-    assert names == ["on_chat_model_start", *["on_chat_model_stream"] * 2, "on_chat_model_end"]
-    for event in events:
-        assert event["metadata"] == {
-            "ls_provider": "google_genai",
-            "ls_model_name": MODEL,
-            "ls_model_type": "chat",
-            "ls_temperature": 0.3,
-            "ls_max_tokens": 99,
-        }
-    assert events[-2]["data"]["chunk"].usage_metadata["input_tokens"] == 10
-    assert events[-1]["data"]["output"].content == "Hello there"
-
-
 async def test_events_without_settings_report_no_temperature(chat: Any, server: Any) -> None:
     server.push(Reply("ok"))
     events = [e async for e in chat(model="models/gemini-2.0-flash").astream_events("hi")]
@@ -533,40 +435,6 @@ async def test_json_mode_asks_for_any_json(chat: Any, server: Any) -> None:
 
 
 # -- keys and settings -------------------------------------------------------------------------
-async def test_the_key_comes_from_the_environment(
-    server: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("GOOGLE_API_KEY", "from-env")
-    server.push(Reply("ok"))
-    await ChatGoogleGenerativeAI(model=MODEL, base_url=server.url).ainvoke("hi")
-    assert server.requests[-1].headers["x-goog-api-key"] == "from-env"
-
-
-def test_a_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
-    with pytest.raises(MissingAPIKeyError, match="GOOGLE_API_KEY") as caught:
-        ChatGoogleGenerativeAI(model=MODEL)
-    assert caught.value.variable == "GOOGLE_API_KEY"
-
-
-async def test_the_key_never_shows(
-    chat: Any, server: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    model = chat()
-    server.push(Reply("ok"), Reply(status=400, error_message="API key not valid."))
-    events = [e async for e in model.astream_events("hi")]
-    with pytest.raises(ProviderError) as caught:
-        await model.ainvoke("hi")
-    error = caught.value
-    assert (error.status_code, error.provider) == (400, "google_genai")
-    assert "API key not valid." in str(error)
-    seen = [repr(model), str(model), repr(events), str(error), repr(error), repr(error.body)]
-    seen += [repr(model.model_dump()), repr(model._client_options())]
-    assert all(KEY not in text for text in [*seen, caplog.text])
-    assert server.requests[0].headers["x-goog-api-key"] == KEY
-
-
 def test_langchain_field_names_are_accepted() -> None:
     model = ChatGoogleGenerativeAI(
         model_name=MODEL, google_api_key=KEY, max_tokens=77, stop_sequences=["x"], timeout=3.0
@@ -599,114 +467,6 @@ def test_without_the_sdk_the_import_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "google.genai", None)
     with pytest.raises(ImportError, match=r'pip install "runnel\[google\]"'):
         importlib.import_module("runnel.providers.google")
-
-
-# -- failures ----------------------------------------------------------------------------------
-async def test_a_stream_without_a_finish_reason_is_incomplete(
-    chat: Any, server: Any, mode: str
-) -> None:
-    server.push(Reply("a b c", terminal=False))
-    got: list[str] = []
-    with pytest.raises(IncompleteStreamError) as caught:
-        await gather(chat(), "hi", mode, got)
-    assert got == ["a", " b", " c"]
-    assert caught.value.partial.content == "a b c"
-    assert caught.value.provider == "google_genai"
-
-
-async def test_429_and_5xx_are_retried_honouring_retry_after(
-    chat: Any, server: Any, mode: str
-) -> None:
-    server.push(
-        Reply(status=429, retry_after=0.01, error_message="Resource has been exhausted"),
-        Reply(status=503, retry_after=0.01, error_message="The model is overloaded."),
-        Reply("finally"),
-    )
-    chunks = await collect(chat(max_retries=2), "hi", mode)
-    assert added(chunks).content == "finally"
-    assert len(server.requests) == 3  # google-genai itself never retried
-
-
-async def test_retries_are_bounded_and_the_last_error_names_googles_message(
-    chat: Any, server: Any, mode: str
-) -> None:
-    server.default = Reply(status=429, retry_after=0.01, error_message="Quota exceeded for model")
-    with pytest.raises(ProviderError) as caught:
-        await call(chat(max_retries=1), "hi", mode)
-    assert caught.value.status_code == 429
-    assert "Quota exceeded for model" in str(caught.value)
-    assert len(server.requests) == 2
-
-
-async def test_a_4xx_is_not_retried(chat: Any, server: Any, mode: str) -> None:
-    server.push(Reply(status=404, error_message="models/nope is not found for API version v1beta"))
-    with pytest.raises(ProviderError, match="models/nope is not found") as caught:
-        await collect(chat(), "hi", mode)
-    assert caught.value.status_code == 404
-    assert len(server.requests) == 1
-
-
-async def test_a_timeout_is_a_provider_timeout(chat: Any, server: Any, mode: str) -> None:
-    server.push(Reply("late", first_byte_delay=1.0))
-    with pytest.raises(ProviderTimeout):
-        await collect(chat(timeout=0.1, max_retries=0), "hi", mode)
-
-
-async def test_an_error_mid_stream_keeps_what_was_delivered(
-    chat: Any, server: Any, mode: str
-) -> None:
-    server.push(Reply("a b c d", error_after=2, error_message="An internal error has occurred."))
-    got: list[str] = []
-    with pytest.raises(ProviderError) as caught:
-        await gather(chat(), "hi", mode, got)
-    assert got == ["a", " b"]
-    error = caught.value
-    assert (error.status_code, error.partial.content) == (500, "a b")
-    assert "An internal error has occurred." in str(error)
-    assert len(server.requests) == 1  # nothing is retried once chunks are out
-
-
-async def test_a_dropped_connection_keeps_what_was_delivered(
-    chat: Any, server: Any, mode: str
-) -> None:
-    server.push(Reply("a b c d", drop_after=2))
-    with pytest.raises(ProviderError) as caught:
-        await collect(chat(), "hi", mode)
-    assert caught.value.partial.content == "a b"
-
-
-# -- cancellation ------------------------------------------------------------------------------
-SLOW = Reply("one two three four five six seven eight nine ten", delay=0.05)
-
-
-def test_breaking_out_of_a_stream_closes_the_response(chat: Any, server: Any) -> None:
-    server.push(SLOW)
-    for _chunk in chat().stream("hi"):
-        break
-    assert server.wait_for_disconnect().tokens_sent < 10
-
-
-async def test_aclose_closes_the_response(chat: Any, server: Any) -> None:
-    server.push(SLOW)
-    stream = chat().astream("hi")
-    await stream.__anext__()
-    await stream.aclose()  # type: ignore[attr-defined]
-    assert (await server.await_disconnect()).tokens_sent < 10
-
-
-async def test_cancelling_the_task_closes_the_response(chat: Any, server: Any) -> None:
-    server.push(SLOW)
-    got = anyio.Event()
-
-    async def consume() -> None:
-        async for _chunk in chat().astream("hi"):
-            got.set()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(consume)
-        await got.wait()
-        group.cancel_scope.cancel()
-    assert (await server.await_disconnect()).tokens_sent < 10
 
 
 # -- shapes recorded from Gemini ---------------------------------------------------------------

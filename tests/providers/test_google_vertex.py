@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from tests.providers._streams import added, collect
 
 from runnel.chat_models import init_chat_model
-from runnel.exceptions import IncompleteStreamError, ProviderError
+from runnel.exceptions import ProviderError
 from runnel.messages import AIMessageChunk
 from runnel.providers.google import ChatVertexAI
 from runnel.testing import FakeProviderServer, Reply, ToolCall, Usage
@@ -30,12 +30,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 def vertex(server: FakeProviderServer) -> Any:
     def make(**kwargs: Any) -> ChatVertexAI:
         settings: dict[str, Any] = {"project": "my-project", "location": "europe-west4"}
@@ -45,24 +39,6 @@ def vertex(server: FakeProviderServer) -> Any:
         return ChatVertexAI(model=MODEL, base_url=server.url, **settings)
 
     return make
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-async def collect(model: Any, input: Any, mode: str) -> list[Any]:
-    if mode == "sync":
-        return list(model.stream(input))
-    return [chunk async for chunk in model.astream(input)]
-
-
-def added(chunks: list[Any]) -> Any:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return total
 
 
 async def test_streams_from_the_project_path_with_a_bearer_token(
@@ -157,18 +133,9 @@ async def test_google_auth_credentials_are_used(vertex: Any, server: Any) -> Non
     assert server.requests[-1].headers["authorization"] == "Bearer from-credentials"
 
 
-async def test_events_carry_the_vertex_langsmith_params(vertex: Any, server: Any) -> None:
-    server.push(Reply("ok"))
-    model = vertex(temperature=0.5, max_tokens=64)
-    events = [e async for e in model.astream_events("hi")]
-    assert events[0]["metadata"] == {
-        "ls_provider": "google_vertexai",
-        "ls_model_name": MODEL,
-        "ls_model_type": "chat",
-        "ls_temperature": 0.5,
-        "ls_max_tokens": 64,
-    }
-    assert model._llm_type == "vertexai"
+def test_the_llm_type(vertex: Any) -> None:
+    # its ls_* metadata, retries and truncated streams: see test_contract.py
+    assert vertex()._llm_type == "vertexai"
 
 
 async def test_secrets_never_show(
@@ -212,16 +179,6 @@ async def test_structured_output_calls_a_function_by_default(
     assert server.requests[-1].json["toolConfig"] == {
         "functionCallingConfig": {"mode": "ANY", "allowed_function_names": ["Answer"]}
     }
-
-
-async def test_an_incomplete_stream_and_a_429(vertex: Any, server: Any) -> None:
-    server.push(Reply("a b", terminal=False))
-    with pytest.raises(IncompleteStreamError):
-        [c async for c in vertex().astream("hi")]
-    server.push(Reply(status=429, error_message="Resource exhausted, try again later."))
-    with pytest.raises(ProviderError, match="Resource exhausted") as caught:
-        await vertex(max_retries=0).ainvoke("hi")
-    assert caught.value.status_code == 429
 
 
 async def test_init_chat_model_makes_a_vertex_model(server: Any) -> None:

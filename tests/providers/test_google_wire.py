@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from runnel.testing import FakeProviderServer, Reply, ToolCall, Usage
 
 GEMINI = "/v1beta/models/gemini-2.5-flash"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeProviderServer]:
-    with FakeProviderServer() as fake:
-        yield fake
 
 
 def post(server: FakeProviderServer, path: str, query: str = "?alt=sse") -> httpx.Response:
