@@ -34,6 +34,7 @@ from runnel.outputs import (
     LLMResult,
     merge_chat_generation_chunks,
 )
+from runnel.providers._errors import aretrying, retrying
 from runnel.providers._guard import Guard, StreamDecoder
 from runnel.providers._keys import api_key
 from runnel.runnables import Runnable
@@ -108,6 +109,7 @@ class _Streaming(Generic[C]):
     ) -> Iterator[C]:
         guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
         while True:
+            guard.attempt()
             try:
                 with open_stream() as events:
                     for event in events:
@@ -117,13 +119,13 @@ class _Streaming(Generic[C]):
                 return
             except Exception as error:
                 time.sleep(guard.failed(error))
-                guard.attempt()
 
     async def _aguarded(
         self, open_stream: Callable[[], AbstractAsyncContextManager[AsyncIterable[Any]]]
     ) -> AsyncIterator[C]:
         guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
         while True:
+            guard.attempt()
             try:
                 async with open_stream() as events:
                     async for event in events:
@@ -131,23 +133,6 @@ class _Streaming(Generic[C]):
                             yield chunk
                 guard.finish()
                 return
-            except Exception as error:
-                await anyio.sleep(guard.failed(error))
-                guard.attempt()
-
-    def _retrying(self, call: Callable[[], Any]) -> Any:
-        guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
-        while True:
-            try:
-                return call()
-            except Exception as error:
-                time.sleep(guard.failed(error))
-
-    async def _aretrying(self, call: Callable[[], Any]) -> Any:
-        guard = Guard(self._provider, self.max_retries, self._decoder, self._part)
-        while True:
-            try:
-                return await call()
             except Exception as error:
                 await anyio.sleep(guard.failed(error))
 
@@ -257,9 +242,9 @@ class ProviderChatModel(_Streaming[ChatGenerationChunk], BaseChatModel, Provider
         **kwargs: Any,
     ) -> ChatResult:
         request = self._request(messages, stop, kwargs, stream=False)
-        result = self._retrying(lambda: self._complete(request))
+        result = retrying(self._provider, self.max_retries, lambda: self._complete(request))
         if result is not None:
-            return result  # type: ignore[no-any-return]
+            return result
         return _chat_result(list(self._stream(messages, stop, None, **kwargs)))
 
     async def _agenerate(
@@ -270,9 +255,9 @@ class ProviderChatModel(_Streaming[ChatGenerationChunk], BaseChatModel, Provider
         **kwargs: Any,
     ) -> ChatResult:
         request = self._request(messages, stop, kwargs, stream=False)
-        result = await self._aretrying(lambda: self._acomplete(request))
+        result = await aretrying(self._provider, self.max_retries, lambda: self._acomplete(request))
         if result is not None:
-            return result  # type: ignore[no-any-return]
+            return result
         return _chat_result([c async for c in self._astream(messages, stop, None, **kwargs)])
 
 

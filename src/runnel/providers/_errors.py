@@ -12,11 +12,16 @@ import email.utils
 import json
 import random
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import anyio
 
 from runnel.exceptions import ProviderError, ProviderTimeout
 
-__all__ = ["Attempts", "retry_after", "to_provider_error"]
+__all__ = ["Attempts", "aretrying", "retry_after", "retrying", "to_provider_error"]
+
+T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
 _CONNECTION_WORDS = ("Connection", "RemoteProtocol", "ReadError", "NetworkError", "Protocol")
@@ -103,6 +108,48 @@ class Attempts:
             delay = min(8.0, 0.5 * 2**self.retries) * (1 - 0.25 * random.random())
         self.retries += 1
         return converted, delay
+
+    def wait(
+        self, error: Exception, delivered: int = 0, partial: Callable[[], Any] | None = None
+    ) -> float:
+        """Seconds to wait before retrying after `error`.
+
+        Raises:
+            ProviderError: the call is not retried (something was delivered, the error is not
+                retryable, or the retries are used up); `partial()` is its ``partial`` when
+                something was delivered. A warning turned into an error is re-raised as is:
+                it is the caller's, not the provider's.
+        """
+        if isinstance(error, Warning):
+            raise error
+        converted, delay = self.failed(error, delivered > 0)
+        if delay is None:
+            if delivered and partial is not None and converted.partial is None:
+                converted.partial = partial()
+            if converted is error:
+                raise converted
+            raise converted from error
+        return delay
+
+
+def retrying(provider: str, max_retries: int, call: Callable[[], T]) -> T:
+    """`call()`, retried as `Attempts` decides (a whole, non-streamed provider call)."""
+    attempts = Attempts(provider, max_retries)
+    while True:
+        try:
+            return call()
+        except Exception as error:
+            time.sleep(attempts.wait(error))
+
+
+async def aretrying(provider: str, max_retries: int, call: Callable[[], Awaitable[T]]) -> T:
+    """Async twin of `retrying`."""
+    attempts = Attempts(provider, max_retries)
+    while True:
+        try:
+            return await call()
+        except Exception as error:
+            await anyio.sleep(attempts.wait(error))
 
 
 def _status(error: BaseException) -> int | None:

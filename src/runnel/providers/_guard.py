@@ -52,12 +52,11 @@ class Guard(Generic[C]):
         self._kept = Accumulator()  # what was delivered, for an error's `partial`
         self.provider = provider
         self.delivered = 0
-        self.decoder = decoder()
+        self.decoder: StreamDecoder[C]
 
-    def attempt(self) -> StreamDecoder[C]:
-        """A fresh decoder for the next attempt."""
+    def attempt(self) -> None:
+        """Start an attempt, with a fresh decoder."""
         self.decoder = self._new_decoder()
-        return self.decoder
 
     def chunk(self, event: Any) -> C | None:
         """The chunk `event` carries, recorded as delivered."""
@@ -87,13 +86,4 @@ class Guard(Generic[C]):
             ProviderError: when the call is not retried (something was delivered, the error
                 is not retryable, or the retries are used up), with `partial` set.
         """
-        if isinstance(error, Warning):
-            raise error  # a warning turned into an error is the caller's, not the provider's
-        converted, delay = self._attempts.failed(error, self.delivered > 0)
-        if delay is None:
-            if self.delivered and converted.partial is None:
-                converted.partial = self._kept.value()
-            if converted is error:
-                raise converted
-            raise converted from error
-        return delay
+        return self._attempts.wait(error, self.delivered, self._kept.value)

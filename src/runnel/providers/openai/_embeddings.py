@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-import anyio
 from pydantic import AliasChoices, ConfigDict, Field, SecretStr
 
 from runnel.embeddings import Embeddings
 from runnel.providers._base import ProviderSettings
-from runnel.providers._errors import Attempts
+from runnel.providers._errors import aretrying, retrying
 from runnel.providers.openai._sdk import (
     base_url_from,
     client_classes,
@@ -75,7 +72,11 @@ class OpenAIEmbeddings(ProviderSettings, Embeddings):
         client = self._client(False)
         vectors: list[list[float]] = []
         for batch in self._batches(texts):
-            data = _retrying(self, partial(client.embeddings.create, **self._body(batch)))
+            data = retrying(
+                self._provider,
+                self.max_retries,
+                partial(client.embeddings.create, **self._body(batch)),
+            )
             vectors.extend(_vectors(data))
         return vectors
 
@@ -84,7 +85,11 @@ class OpenAIEmbeddings(ProviderSettings, Embeddings):
         client = self._client(True)
         vectors: list[list[float]] = []
         for batch in self._batches(texts):
-            data = await _aretrying(self, partial(client.embeddings.create, **self._body(batch)))
+            data = await aretrying(
+                self._provider,
+                self.max_retries,
+                partial(client.embeddings.create, **self._body(batch)),
+            )
             vectors.extend(_vectors(data))
         return vectors
 
@@ -121,27 +126,3 @@ def _vectors(response: Any) -> list[list[float]]:
 
 def _index(item: Any) -> int:
     return int(item.index)
-
-
-def _retrying(settings: ProviderSettings, call: Callable[[], T]) -> T:
-    attempts = Attempts(settings._provider, settings.max_retries)
-    while True:
-        try:
-            return call()
-        except Exception as error:
-            converted, delay = attempts.failed(error, delivered=False)
-            if delay is None:
-                raise converted from error
-            time.sleep(delay)
-
-
-async def _aretrying(settings: ProviderSettings, call: Callable[[], Awaitable[T]]) -> T:
-    attempts = Attempts(settings._provider, settings.max_retries)
-    while True:
-        try:
-            return await call()
-        except Exception as error:
-            converted, delay = attempts.failed(error, delivered=False)
-            if delay is None:
-                raise converted from error
-            await anyio.sleep(delay)
