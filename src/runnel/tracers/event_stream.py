@@ -5,6 +5,10 @@ event sink hands events to the consumer through a bounded buffer: a consumer tha
 stops reading stops the run after at most `buffer_size` more events, and leaving
 the loop (break + close, `aclose()`, cancellation) cancels it. Filters are applied
 when a run starts, before any event of it is built.
+
+A stream event travels as a record (its run's `_RunInfo`, the chunk) and becomes a
+dict only when the consumer takes it: events waiting in buffers are then few
+objects, which matters to the garbage collector when many streams run at once.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from runnel._core.run import DEFERRED, Listener, Run
 from runnel.callbacks.manager import merge_callbacks
@@ -27,6 +31,7 @@ __all__ = [
     "astream_events",
     "drive",
     "llm_result_dict",
+    "stream_event",
     "stream_events",
 ]
 
@@ -91,26 +96,45 @@ class EventFilter:
 
 
 class _RunInfo:
-    __slots__ = ("base", "delivered", "kind", "stream")
+    __slots__ = ("base", "delivered", "kind", "template", "text_chunks")
 
-    def __init__(self, kind: str, base: dict[str, Any]) -> None:
+    def __init__(self, kind: str, base: dict[str, Any], version: str) -> None:
         self.kind = kind
         self.base = base
-        self.stream = f"on_{kind}_stream"
+        # Stream events are copies of this dict with their own `data`.
+        self.template = {"event": f"on_{kind}_stream", "data": None, **base}
         self.delivered = False
+        # v2 streams an LLM's text chunks as GenerationChunks.
+        self.text_chunks = kind == "llm" and version == "v2"
+
+
+def stream_event(head: _RunInfo | None, payload: Any) -> dict[str, Any]:
+    """The event dict of one record that `EventSink` put: (run info, chunk) or (None, event)."""
+    if head is None:
+        return cast("dict[str, Any]", payload)
+    event = head.template.copy()
+    event["data"] = {"chunk": payload}
+    return event
 
 
 class EventSink(Listener):
-    """Turns run reports into event dicts and hands them to `put`."""
+    """Turns run reports into event records and hands them to `put(head, payload, run)`.
+
+    A stream event is put as (its run's info, the chunk), any other event as (None, the
+    event dict); `stream_event` makes the dict. The root input goes on the first event
+    and off the end event of that event's run (LangChain's contract, done on copies).
+    """
 
     streams_tokens = True
 
-    def __init__(self, version: str, keep: EventFilter, put: Any) -> None:
+    def __init__(self, version: str, keep: EventFilter, put: Any, root_input: Any) -> None:
         self.version = version
         self.keep = keep
         self.put = put
         self._runs: dict[int, _RunInfo] = {}
         self._root: Run | None = None  # the run of the streamed runnable itself
+        self._root_input = root_input
+        self._first: Run | None = None  # the run of the first event emitted
 
     def _base(self, run: Run) -> dict[str, Any]:
         return {
@@ -121,8 +145,14 @@ class EventSink(Listener):
             "parent_ids": run.parent_ids() if self.version == "v2" else [],
         }
 
-    def _emit(self, event: str, base: dict[str, Any], data: dict[str, Any], run: Run) -> None:
-        self.put({"event": event, "data": data, **base}, run)
+    def _emit(self, event: str, base: dict[str, Any], data: Any, run: Run) -> None:
+        if self._first is None:
+            self._first = run
+            if event != "on_custom_event":  # a custom event's data is the user's own
+                data = {**data, "input": self._root_input}
+        elif run is self._first and event.endswith("_end"):
+            data.pop("input", None)
+        self.put(None, {"event": event, "data": data, **base}, run)
 
     # -- listener hooks ----------------------------------------------------------------
     def _run_start(self, run: Run) -> None:
@@ -130,7 +160,7 @@ class EventSink(Listener):
             self._root = run
         if not self.keep(run.name, run.run_type, run.tags):
             return
-        info = _RunInfo(run.run_type, self._base(run))
+        info = _RunInfo(run.run_type, self._base(run), self.version)
         self._runs[id(run)] = info
         data = {} if run.inputs is DEFERRED else {"input": run.inputs}
         self._emit(f"on_{info.kind}_start", info.base, data, run)
@@ -143,11 +173,11 @@ class EventSink(Listener):
         if info is None:
             return
         info.delivered = True
-        if info.kind == "llm" and self.version == "v2" and isinstance(chunk, str):
+        if info.text_chunks and isinstance(chunk, str):
             from runnel.outputs import GenerationChunk
 
             chunk = GenerationChunk(text=chunk)
-        self.put({"event": info.stream, "data": {"chunk": chunk}, **info.base}, run)
+        self.put(info, chunk, run)
 
     def _run_end(self, run: Run) -> None:
         info = self._runs.pop(id(run), None)
@@ -235,30 +265,6 @@ def llm_result_dict(result: Any) -> dict[str, Any]:
     }
 
 
-# -- the root-input rewrite (LangChain's contract, done on copies) ------------------------
-
-
-class _RootRewrite:
-    """The first event emitted carries the root input; that run's end event loses it."""
-
-    __slots__ = ("first_run", "input")
-
-    def __init__(self, input: Any) -> None:
-        self.input = input
-        self.first_run: str | None = None
-
-    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
-        if self.first_run is None:
-            self.first_run = event["run_id"]
-            if event["event"] != "on_custom_event":
-                return {**event, "data": {**event["data"], "input": self.input}}
-            return event
-        if event["run_id"] == self.first_run and event["event"].endswith("_end"):
-            data = {k: v for k, v in event["data"].items() if k != "input"}
-            return {**event, "data": data}
-        return event
-
-
 def _check_version(version: str) -> None:
     if version not in VERSIONS:
         raise ValueError(
@@ -275,46 +281,50 @@ def _with_sink(config: RunnableConfig | None, sink: Listener) -> RunnableConfig:
 
 
 class _AsyncChannel:
-    """Bounded hand-off from the producer task to the consumer, on one loop.
+    """Bounded hand-off of records (head, payload) from the producer task to the consumer.
 
-    The consumer takes everything buffered at once; the producer waits (through
-    `Run.defer`) once `limit` items are buffered and not yet taken. Once the
-    consumer has left (`close`), items are dropped and the producer never waits:
+    The buffer is flat (head, payload, head, payload...): no tuple per record. The
+    consumer takes everything buffered at once; the producer waits (through
+    `Run.defer`) once `limit` records are buffered and not yet taken. Once the
+    consumer has left (`close`), records are dropped and the producer never waits:
     a run being cancelled may still report (errors, ends) on its way out.
     """
 
     def __init__(self, limit: int) -> None:
         self.buffer: list[Any] = []
-        self.limit = limit
+        self.limit = 2 * limit
         self.closed = False
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
         self._reader: asyncio.Future[None] | None = None
         self._writer: asyncio.Future[None] | None = None
 
-    def put(self, item: Any, run: Run) -> None:
+    def put(self, head: Any, payload: Any, run: Run) -> None:
         if self.closed:
             return
         if threading.get_ident() != self.thread:
-            self.loop.call_soon_threadsafe(self._append, item)
+            self.loop.call_soon_threadsafe(self._append, head, payload)
             return
         buffer = self.buffer
-        buffer.append(item)
-        reader = self._reader
-        if reader is not None and not reader.done():
-            reader.set_result(None)
+        buffer.append(head)
+        buffer.append(payload)
+        if self._reader is not None:
+            self.wake_reader()
         if len(buffer) >= self.limit and run.is_async:
             run.defer(self._wait_space())
 
-    def _append(self, item: Any) -> None:
+    def _append(self, head: Any, payload: Any) -> None:
         if not self.closed:
-            self.buffer.append(item)
+            self.buffer.append(head)
+            self.buffer.append(payload)
             self.wake_reader()
 
     def wake_reader(self) -> None:
         reader = self._reader
-        if reader is not None and not reader.done():
-            reader.set_result(None)
+        if reader is not None:
+            self._reader = None
+            if not reader.done():
+                reader.set_result(None)
 
     async def _wait_space(self) -> None:
         while len(self.buffer) >= self.limit and not self.closed:
@@ -327,12 +337,13 @@ class _AsyncChannel:
             writer.set_result(None)
 
     def take_all(self) -> list[Any]:
+        """Every record buffered, flat: head, payload, head, payload..."""
         items, self.buffer = self.buffer, []
         self._wake_writer()
         return items
 
     def close(self) -> None:
-        """The consumer has left: drop what is buffered and all later items."""
+        """The consumer has left: drop what is buffered and all later records."""
         self.closed = True
         self.buffer = []
         self._wake_writer()
@@ -340,7 +351,6 @@ class _AsyncChannel:
     async def wait(self) -> None:
         self._reader = self.loop.create_future()
         await self._reader
-        self._reader = None
 
 
 async def astream_events(
@@ -369,9 +379,8 @@ async def astream_events(
         include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
     )
     channel = _AsyncChannel(buffer_size)
-    sink = EventSink(version, keep, channel.put)
+    sink = EventSink(version, keep, channel.put, input)
     run_config = _with_sink(config, sink)
-    rewrite = _RootRewrite(input)
 
     async def produce() -> None:
         try:
@@ -383,12 +392,18 @@ async def astream_events(
 
     async with aclosing(drive(produce(), channel)) as batches:
         async for batch in batches:
-            for event in batch:
-                yield rewrite(event)
+            records = iter(batch)
+            for head, payload in zip(records, records, strict=True):
+                if head is None:
+                    yield payload
+                else:
+                    event = head.template.copy()
+                    event["data"] = {"chunk": payload}
+                    yield event
 
 
 async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[list[Any], None]:
-    """Run `producer` as a task and yield batches of what it puts in `channel`, as it comes.
+    """Run `producer` as a task and yield what it puts in `channel` (flat batches), as it comes.
 
     The producer's exception is raised after everything it put before failing.
     Leaving early cancels the producer and waits for it to finish (what it reports
@@ -455,17 +470,17 @@ def stream_events(
     events: queue.Queue[Any] = queue.Queue(maxsize=buffer_size)
     stopped = threading.Event()
 
-    def put(event: dict[str, Any], run: Run) -> None:
+    def put(head: Any, payload: Any, run: Run) -> None:
         while True:
             if stopped.is_set():
                 raise _Stop
             try:
-                events.put(event, timeout=0.05)
+                events.put((head, payload), timeout=0.05)
                 return
             except queue.Full:
                 continue
 
-    sink = EventSink(version, keep, put)
+    sink = EventSink(version, keep, put, input)
     run_config = _with_sink(config, sink)
     failure: list[BaseException] = []
 
@@ -487,7 +502,7 @@ def stream_events(
                     if stopped.is_set():
                         break
 
-    return _consume_thread(produce, events, stopped, failure, _RootRewrite(input))
+    return _consume_thread(produce, events, stopped, failure)
 
 
 def _consume_thread(
@@ -495,7 +510,6 @@ def _consume_thread(
     events: queue.Queue[Any],
     stopped: threading.Event,
     failure: list[BaseException],
-    rewrite: _RootRewrite,
 ) -> Iterator[dict[str, Any]]:
     import contextvars
 
@@ -511,7 +525,7 @@ def _consume_thread(
             event = events.get()
             if event is _CLOSED:
                 break
-            yield rewrite(event)
+            yield stream_event(*event)
         if failure:
             raise failure[0]
     finally:

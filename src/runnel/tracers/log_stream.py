@@ -115,7 +115,7 @@ class LogSink(Listener):
         self._counts: dict[str, int] = {}
 
     def _patch(self, run: Run, *ops: dict[str, Any]) -> None:
-        self.put(RunLogPatch(*ops), run)
+        self.put(None, RunLogPatch(*ops), run)
 
     def _run_start(self, run: Run) -> None:
         if self._root is None:
@@ -279,7 +279,7 @@ async def astream_log(
     log: RunLog | None = None
     async with aclosing(drive(produce(), channel)) as batches:
         async for batch in batches:
-            for patch in batch:
+            for patch in batch[1::2]:  # records are (None, patch)
                 if diff:
                     yield patch
                 elif log is None:
