@@ -49,18 +49,22 @@ class Accumulator:
 
     def add(self, chunk: Any) -> None:
         """Remember one chunk; a chunk that cannot be added to replaces the earlier ones."""
-        if type(chunk) is dict:  # partial objects (JSON parsers) replace each other
+        cls = type(chunk)
+        if cls is str and self._template is None:
+            self._chunks.append(chunk)  # strings are joined at the end; nothing to compact
+            return
+        if cls is dict:  # partial objects (JSON parsers) replace each other
             self._chunks = [chunk]
             self._merged = 0
             self._template = None
             return
-        is_plain = getattr(type(chunk), "_is_plain", None)
+        is_plain = getattr(cls, "_is_plain", None)
         if is_plain is not None and is_plain(chunk):
             template = self._template
             if template is None:
                 self._template, self._texts = chunk, [chunk.content]
                 return
-            if type(chunk) is type(template) and chunk.id == template.id:
+            if cls is type(template) and chunk.id == template.id:
                 self._texts.append(chunk.content)
                 return
         self._flush()
@@ -68,9 +72,9 @@ class Accumulator:
         chunks.append(chunk)
         if len(chunks) - self._merged >= _COMPACT_EVERY:
             tail = chunks[self._merged :]
-            cls = type(tail[0])
-            merge = getattr(cls, "_merge_many", None)
-            if merge is not None and all(type(c) is cls for c in tail):
+            first = type(tail[0])
+            merge = getattr(first, "_merge_many", None)
+            if merge is not None and all(type(c) is first for c in tail):
                 del chunks[self._merged :]
                 chunks.append(merge(tail))
             self._merged = len(chunks)

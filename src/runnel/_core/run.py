@@ -105,6 +105,7 @@ class Run:
         "run_type",
         "start_time",
         "tags",
+        "token_listeners",
     )
 
     def __init__(
@@ -131,6 +132,12 @@ class Run:
         self.outputs: Any = None
         self.error: BaseException | None = None
         self.listeners = listeners
+        # Only listeners that take tokens are told of each one (a call per token saved).
+        self.token_listeners = tuple(
+            listener
+            for listener in listeners
+            if type(listener)._run_token is not Listener._run_token
+        )
         self.is_async = is_async
         self.extra = extra if extra is not None else {}
         self.start_time = datetime.now(UTC)
@@ -178,7 +185,7 @@ class Run:
 
     def token(self, token: Any, chunk: Any) -> None:
         """Report one model token (models only)."""
-        for listener in self.listeners:
+        for listener in self.token_listeners:
             listener._run_token(self, token, chunk)
 
     def end(self, outputs: Any, inputs: Any = DEFERRED) -> None:

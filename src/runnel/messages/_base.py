@@ -113,6 +113,7 @@ class BaseMessage(BaseModel):
 _ChunkT = TypeVar("_ChunkT", bound="BaseMessageChunk")
 # Fields a plain text chunk may have set (see `BaseMessageChunk._is_plain`).
 _PLAIN_FIELDS = frozenset({"content", "id", "type"})
+_PLAIN_CHECKS: dict[type[Any], Callable[[dict[str, Any]], bool]] = {}
 
 
 class BaseMessageChunk(BaseMessage):
@@ -123,7 +124,8 @@ class BaseMessageChunk(BaseMessage):
         fields = self.__dict__
         if type(fields["content"]) is not str:
             return False
-        return not any(value for name, value in fields.items() if name not in _PLAIN_FIELDS)
+        check = _PLAIN_CHECKS.get(type(self)) or _plain_check(type(self))
+        return check(fields)
 
     @classmethod
     def _merge_many(cls, chunks: Sequence[Self]) -> Self:
@@ -278,6 +280,20 @@ def _builder(cls: type[BaseModel]) -> _Builder | None:
             found = namespace["build"]
     _BUILDERS[cls] = found
     return found
+
+
+def _plain_check(cls: type[BaseModel]) -> Callable[[dict[str, Any]], bool]:
+    """A function telling from a message's field values that only text and `id` are set.
+
+    Generated once per class, like `_builder`: one boolean expression over the fields.
+    """
+    others = [name for name in cls.model_fields if name not in _PLAIN_FIELDS]
+    test = " or ".join(f"fields[{name!r}]" for name in others) or "False"
+    namespace: dict[str, Any] = {}
+    exec(f"def plain(fields):\n    return not ({test})\n", namespace)  # from field names only
+    check: Callable[[dict[str, Any]], bool] = namespace["plain"]
+    _PLAIN_CHECKS[cls] = check
+    return check
 
 
 def construct(cls: type[_ModelT], fields: dict[str, Any]) -> _ModelT:

@@ -15,8 +15,18 @@ from runnel.outputs._generation import Generation
 __all__ = ["ChatGeneration", "ChatGenerationChunk", "merge_chat_generation_chunks"]
 
 
-_TYPES: dict[type[Any], str] = {}
-_FAST_KEYS = frozenset({"message", "generation_info"})
+_set = object.__setattr__
+# Per class: its `type` value and the message class that needs no validation ("" when the
+# class has fields of its own and must validate).
+_FAST: dict[type[Any], tuple[str, type[BaseMessage]]] = {}
+_FIELDS = frozenset({"text", "generation_info", "type", "message"})
+
+
+def _fast_path(cls: type[ChatGeneration]) -> tuple[str, type[BaseMessage]]:
+    kind = cls.model_fields["type"].default if set(cls.model_fields) == _FIELDS else ""
+    message = BaseMessageChunk if issubclass(cls, ChatGenerationChunk) else BaseMessage
+    _FAST[cls] = (kind, message)
+    return kind, message
 
 
 class ChatGeneration(Generation):
@@ -32,30 +42,27 @@ class ChatGeneration(Generation):
     message: SerializeAsAny[BaseMessage]
 
     def __init__(self, **kwargs: Any) -> None:
+        fast = _FAST.get(type(self)) or _fast_path(type(self))
         message = kwargs.get("message")
         info = kwargs.get("generation_info")
         if (
-            isinstance(message, BaseMessage)
+            fast[0]
+            and isinstance(message, fast[1])
             and (info is None or type(info) is dict)
-            and kwargs.keys() <= _FAST_KEYS
-            and (type(self) is ChatGeneration or isinstance(message, BaseMessageChunk))
+            and len(kwargs) == 1 + ("generation_info" in kwargs)
         ):
             # The common case, per streamed token: nothing to validate.
-            cls = type(self)
-            kind = _TYPES.get(cls)
-            if kind is None:
-                kind = _TYPES[cls] = cls.model_fields["type"].default
             content = message.content
             fields = {
                 "text": content if type(content) is str else message.text,
                 "generation_info": info,
-                "type": kind,
+                "type": fast[0],
                 "message": message,
             }
-            object.__setattr__(self, "__dict__", fields)
-            object.__setattr__(self, "__pydantic_fields_set__", set(kwargs))
-            object.__setattr__(self, "__pydantic_extra__", None)
-            object.__setattr__(self, "__pydantic_private__", None)
+            _set(self, "__dict__", fields)
+            _set(self, "__pydantic_fields_set__", set(kwargs))
+            _set(self, "__pydantic_extra__", None)
+            _set(self, "__pydantic_private__", None)
             return
         super().__init__(**kwargs)
 
