@@ -29,12 +29,15 @@ class AddableDict(dict[str, Any]):
 
 
 _COMPACT_EVERY = 64
+# Per class: the plain-text test of message chunk classes (their `_plain_test`), else None.
+_PLAIN_TESTS: dict[type[Any], Any] = {}
+_UNKNOWN: Any = object()
 
 
 class Accumulator:
     """Collects chunks and folds them once, at the end (linear, not a quadratic fold).
 
-    Runs of plain text message chunks (see `_is_plain` on message chunks) are kept as
+    Runs of plain text message chunks (see `_plain_test` on message chunks) are kept as
     their strings only, and other message chunks are merged every `_COMPACT_EVERY`, so
     a long stream keeps few objects alive (they weigh on the garbage collector).
     """
@@ -58,15 +61,20 @@ class Accumulator:
             self._merged = 0
             self._template = None
             return
-        is_plain = getattr(cls, "_is_plain", None)
-        if is_plain is not None and is_plain(chunk):
-            template = self._template
-            if template is None:
-                self._template, self._texts = chunk, [chunk.content]
-                return
-            if cls is type(template) and chunk.id == template.id:
-                self._texts.append(chunk.content)
-                return
+        plain = _PLAIN_TESTS.get(cls, _UNKNOWN)
+        if plain is _UNKNOWN:
+            test = getattr(cls, "_plain_test", None)
+            plain = _PLAIN_TESTS[cls] = test() if test is not None else None
+        if plain is not None:
+            fields = chunk.__dict__
+            if plain(fields):
+                template = self._template
+                if template is None:
+                    self._template, self._texts = chunk, [fields["content"]]
+                    return
+                if cls is type(template) and fields["id"] == template.id:
+                    self._texts.append(fields["content"])
+                    return
         self._flush()
         chunks = self._chunks
         chunks.append(chunk)

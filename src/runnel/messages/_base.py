@@ -14,6 +14,7 @@ __all__ = [
     "BaseMessageChunk",
     "MessageContent",
     "construct",
+    "fill",
     "merge_message_chunks",
     "message_to_dict",
     "messages_to_dict",
@@ -57,10 +58,7 @@ class BaseMessage(BaseModel):
             build = _BUILDERS.get(cls) if cls in _BUILDERS else _builder(cls)
             if build is not None:
                 # Text plus plain fields (what providers stream): nothing to validate.
-                _set(self, "__dict__", build(content, kwargs))
-                _set(self, "__pydantic_fields_set__", {"content", *kwargs})
-                _set(self, "__pydantic_extra__", None)
-                _set(self, "__pydantic_private__", None)
+                fill(self, build(content, kwargs), {"content", *kwargs})
                 return
         super().__init__(content=content, **kwargs)
 
@@ -111,7 +109,7 @@ class BaseMessage(BaseModel):
 
 
 _ChunkT = TypeVar("_ChunkT", bound="BaseMessageChunk")
-# Fields a plain text chunk may have set (see `BaseMessageChunk._is_plain`).
+# Fields a plain text chunk may have set (see `BaseMessageChunk._plain_test`).
 _PLAIN_FIELDS = frozenset({"content", "id", "type"})
 _PLAIN_CHECKS: dict[type[Any], Callable[[dict[str, Any]], bool]] = {}
 
@@ -119,13 +117,13 @@ _PLAIN_CHECKS: dict[type[Any], Callable[[dict[str, Any]], bool]] = {}
 class BaseMessageChunk(BaseMessage):
     """A piece of a streamed message; pieces of the same class add up with `+`."""
 
-    def _is_plain(self) -> bool:
-        """True for text content and nothing else set (besides `id`): the common token."""
-        fields = self.__dict__
-        if type(fields["content"]) is not str:
-            return False
-        check = _PLAIN_CHECKS.get(type(self)) or _plain_check(type(self))
-        return check(fields)
+    @classmethod
+    def _plain_test(cls) -> Callable[[dict[str, Any]], bool]:
+        """A function telling from a chunk's field values (`__dict__`) that it is plain text.
+
+        Plain: text content and nothing else set besides `id`, the common token.
+        """
+        return _PLAIN_CHECKS.get(cls) or _plain_check(cls)
 
     @classmethod
     def _merge_many(cls, chunks: Sequence[Self]) -> Self:
@@ -224,7 +222,23 @@ def _generated(id_: str) -> bool:
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 _new = object.__new__
-_set = object.__setattr__
+# pydantic's instance slots, set through their descriptors (twice as fast as setattr).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def fill(model: BaseModel, fields: dict[str, Any], fields_set: set[str]) -> None:
+    """Give a new model its state without validation: what pydantic's constructors set.
+
+    Package-internal (also used by `runnel.outputs`).
+    """
+    _set_dict(model, fields)
+    _set_fields_set(model, fields_set)
+    _set_extra(model, None)
+    _set_private(model, None)
+
 
 # Keyword arguments a message can take without validation, with their accepted values.
 _PLAIN_KWARGS: dict[str, Any] = {
@@ -283,14 +297,12 @@ def _builder(cls: type[BaseModel]) -> _Builder | None:
 
 
 def _plain_check(cls: type[BaseModel]) -> Callable[[dict[str, Any]], bool]:
-    """A function telling from a message's field values that only text and `id` are set.
-
-    Generated once per class, like `_builder`: one boolean expression over the fields.
-    """
+    """Generate `BaseMessageChunk._plain_test` for a class, like `_builder`: one expression."""
     others = [name for name in cls.model_fields if name not in _PLAIN_FIELDS]
-    test = " or ".join(f"fields[{name!r}]" for name in others) or "False"
+    test = "".join(f" or fields[{name!r}]" for name in others)
+    source = f"def plain(fields):\n    return not (type(fields['content']) is not str{test})\n"
     namespace: dict[str, Any] = {}
-    exec(f"def plain(fields):\n    return not ({test})\n", namespace)  # from field names only
+    exec(source, namespace)  # generated from field names only
     check: Callable[[dict[str, Any]], bool] = namespace["plain"]
     _PLAIN_CHECKS[cls] = check
     return check
@@ -303,8 +315,5 @@ def construct(cls: type[_ModelT], fields: dict[str, Any]) -> _ModelT:
     runs per token. Package-internal (also used by `runnel.outputs`).
     """
     model = _new(cls)
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", set(fields))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    fill(model, fields, set(fields))
     return model

@@ -7,7 +7,13 @@ from typing import Any, Literal, Self
 
 from pydantic import SerializeAsAny, field_validator, model_validator
 
-from runnel.messages._base import BaseMessage, BaseMessageChunk, construct, merge_message_chunks
+from runnel.messages._base import (
+    BaseMessage,
+    BaseMessageChunk,
+    construct,
+    fill,
+    merge_message_chunks,
+)
 from runnel.messages._merge import METADATA, merge_dicts
 from runnel.messages._utils import messages_from_dict
 from runnel.outputs._generation import Generation
@@ -15,7 +21,6 @@ from runnel.outputs._generation import Generation
 __all__ = ["ChatGeneration", "ChatGenerationChunk", "merge_chat_generation_chunks"]
 
 
-_set = object.__setattr__
 # Per class: its `type` value and the message class that needs no validation ("" when the
 # class has fields of its own and must validate).
 _FAST: dict[type[Any], tuple[str, type[BaseMessage]]] = {}
@@ -59,10 +64,7 @@ class ChatGeneration(Generation):
                 "type": fast[0],
                 "message": message,
             }
-            _set(self, "__dict__", fields)
-            _set(self, "__pydantic_fields_set__", set(kwargs))
-            _set(self, "__pydantic_extra__", None)
-            _set(self, "__pydantic_private__", None)
+            fill(self, fields, set(kwargs))
             return
         super().__init__(**kwargs)
 
