@@ -19,7 +19,6 @@ from pydantic import PrivateAttr
 from runnel.callbacks.manager import AsyncRunManager, RunManager
 from runnel.language_models._chat import BaseChatModel, SimpleChatModel
 from runnel.messages import AIMessage, AIMessageChunk, BaseMessage
-from runnel.messages._base import construct
 from runnel.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from runnel.utils.function_calling import convert_to_openai_tool
 
@@ -41,27 +40,9 @@ class FakeListChatModelError(Exception):
 
 
 def _text_chunk(text: str, id: str | None = None, *, last: bool = False) -> ChatGenerationChunk:
-    """A text-only `ChatGenerationChunk`, built without validation (fakes' per-token path)."""
-    message = construct(
-        AIMessageChunk,
-        {
-            "content": text,
-            "additional_kwargs": {},
-            "response_metadata": {},
-            "type": "AIMessageChunk",
-            "name": None,
-            "id": id,
-            "tool_calls": [],
-            "invalid_tool_calls": [],
-            "usage_metadata": None,
-            "tool_call_chunks": [],
-            "chunk_position": "last" if last else None,
-        },
-    )
-    return construct(
-        ChatGenerationChunk,
-        {"text": text, "generation_info": None, "type": "ChatGenerationChunk", "message": message},
-    )
+    """A text-only `ChatGenerationChunk` (the fakes' per-token chunk)."""
+    message = AIMessageChunk(text, id=id, chunk_position="last" if last else None)
+    return ChatGenerationChunk(message=message)
 
 
 class GenericFakeChatModel(BaseChatModel):

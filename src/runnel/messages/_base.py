@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from runnel.messages._empty import EMPTY
 from runnel.messages._merge import CONCAT, METADATA, merge_contents, merge_dicts
 
 __all__ = [
@@ -264,18 +265,23 @@ def _builder(cls: type[BaseModel]) -> _Builder | None:
     """A function building a message class's field values from text and plain kwargs.
 
     Generated once per class, as `dataclasses` generates `__init__`: one dict display with
-    fresh containers for the fields that default to empty ones. None when the class must
+    fresh containers for the fields that default to empty ones (chunks' empty lists are
+    the shared `EMPTY`). None when the class must
     validate (required fields besides `content`, or model validators that act on text).
     """
     found: _Builder | None = None
     if not set(cls.__pydantic_decorators__.model_validators) - {"_sync_tool_calls"}:
-        namespace: dict[str, Any] = {}
+        chunks = issubclass(cls, BaseMessageChunk)
+        namespace: dict[str, Any] = {"EMPTY": EMPTY}
         items = []
         for index, (name, field) in enumerate(cls.model_fields.items()):
             if name == "content":
                 items.append("'content': content")
-            elif field.default_factory in (dict, list):
-                items.append(f"{name!r}: {'{}' if field.default_factory is dict else '[]'}")
+            elif field.default_factory is dict:
+                items.append(f"{name!r}: {{}}")
+            elif field.default_factory is list:
+                # Chunks share one empty list (see `SharedEmptyList`); messages own theirs.
+                items.append(f"{name!r}: {'EMPTY' if chunks else '[]'}")
             elif field.default_factory is not None or field.is_required():
                 items = []
                 break

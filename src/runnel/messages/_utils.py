@@ -10,6 +10,7 @@ from pydantic import Field
 from runnel.messages._ai import AIMessage, AIMessageChunk
 from runnel.messages._base import BaseMessage, BaseMessageChunk
 from runnel.messages._chat import ChatMessage, ChatMessageChunk
+from runnel.messages._empty import EMPTY
 from runnel.messages._human import HumanMessage, HumanMessageChunk
 from runnel.messages._system import SystemMessage, SystemMessageChunk
 from runnel.messages._tool import ToolMessage, ToolMessageChunk
@@ -88,6 +89,9 @@ def message_chunk_to_message(chunk: BaseMessage) -> BaseMessage:
         and cls is not BaseMessage
     )
     fields = {name: getattr(chunk, name) for name in target.model_fields if name != "type"}
+    for name, value in fields.items():
+        if value is EMPTY:  # a chunk's shared empty list: the message owns a list of its own
+            fields[name] = []
     return target.model_construct(**fields)
 
 
