@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the same workloads on runnel and on langchain-core and print the ratios.
 
-    python bench/run.py [--quick]
+    python bench/run.py [--quick] [--only events,concurrent]
 
 runnel runs in this interpreter (it must have runnel installed); langchain-core 1.7.2
 runs in a scratch virtualenv created on first use in `$BENCH_VENV_DIR` (default
@@ -33,16 +33,19 @@ def lc_python() -> Path:
     return py
 
 
-def figures(python: str, impl: str, quick: bool) -> dict[str, float]:
+def figures(python: str, impl: str, quick: bool, only: str) -> dict[str, float]:
     cmd = [python, str(HERE / "workloads.py"), "--impl", impl] + (["--quick"] if quick else [])
+    if only:
+        cmd += ["--only", only]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> int:
     quick = "--quick" in sys.argv
-    ours = figures(sys.executable, "runnel", quick)
-    theirs = figures(str(lc_python()), "lc", quick)
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
+    ours = figures(sys.executable, "runnel", quick, only)
+    theirs = figures(str(lc_python()), "lc", quick, only)
     width = max(len(k) for k in ours)
     print(f"{'workload':<{width}}  {'runnel':>12}  {'langchain':>12}  {'speed-up':>9}")
     for key, value in ours.items():
