@@ -89,6 +89,7 @@ class Run:
     """One execution of one runnable, as its listeners see it."""
 
     __slots__ = (
+        "_id_str",
         "end_time",
         "error",
         "extra",
@@ -123,6 +124,7 @@ class Run:
         extra: dict[str, Any] | None = None,
     ) -> None:
         self.id = id
+        self._id_str: str | None = None
         self.parent = parent
         self.name = name
         self.run_type = run_type
@@ -161,12 +163,19 @@ class Run:
         """True when a listener wants model tokens even under `invoke`."""
         return any(listener.streams_tokens for listener in self.listeners)
 
+    @property
+    def id_str(self) -> str:
+        """`str(self.id)`, made once."""
+        if self._id_str is None:
+            self._id_str = str(self.id)
+        return self._id_str
+
     def parent_ids(self) -> list[str]:
         """Ids of all ancestors, root first, immediate parent last."""
         ids: list[str] = []
         run = self.parent
         while run is not None:
-            ids.append(str(run.id))
+            ids.append(run.id_str)
             run = run.parent
         ids.reverse()
         return ids

@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runnel.messages._empty import EMPTY
 from runnel.messages._merge import CONCAT, METADATA, merge_contents, merge_dicts
+from runnel.messages._shared import EMPTY, SharedFieldsSet, fields_set
 
 __all__ = [
     "BaseMessage",
@@ -16,6 +16,7 @@ __all__ = [
     "MessageContent",
     "construct",
     "fill",
+    "unshare",
     "merge_message_chunks",
     "message_to_dict",
     "messages_to_dict",
@@ -59,9 +60,14 @@ class BaseMessage(BaseModel):
             build = _BUILDERS.get(cls) if cls in _BUILDERS else _builder(cls)
             if build is not None:
                 # Text plus plain fields (what providers stream): nothing to validate.
-                fill(self, build(content, kwargs), {"content", *kwargs})
+                names = fields_set(("content", *kwargs)) if kwargs else _CONTENT
+                fill(self, build(content, kwargs), names)
                 return
         super().__init__(content=content, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        unshare(self)
+        super().__setattr__(name, value)
 
     @property
     def text(self) -> str:
@@ -230,15 +236,24 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-def fill(model: BaseModel, fields: dict[str, Any], fields_set: set[str]) -> None:
+def fill(model: BaseModel, fields: dict[str, Any], names: set[str]) -> None:
     """Give a new model its state without validation: what pydantic's constructors set.
 
-    Package-internal (also used by `runnel.outputs`).
+    `names` is its `model_fields_set`, possibly a shared one (`fields_set`): such models
+    call `unshare` before an attribute is assigned. Package-internal (also used by
+    `runnel.outputs`).
     """
     _set_dict(model, fields)
-    _set_fields_set(model, fields_set)
+    _set_fields_set(model, names)
     _set_extra(model, None)
     _set_private(model, None)
+
+
+def unshare(model: BaseModel) -> None:
+    """Give a model filled with a shared fields set a set of its own, before it changes."""
+    names = model.__pydantic_fields_set__
+    if type(names) is SharedFieldsSet:
+        _set_fields_set(model, set(names))
 
 
 # Keyword arguments a message can take without validation, with their accepted values.
@@ -249,6 +264,7 @@ _PLAIN_KWARGS: dict[str, Any] = {
     "response_metadata": lambda v: type(v) is dict,
     "additional_kwargs": lambda v: type(v) is dict,
 }
+_CONTENT = fields_set(("content",))
 _Builder = Callable[[str, dict[str, Any]], dict[str, Any]]
 _BUILDERS: dict[type[Any], _Builder | None] = {}
 

@@ -10,8 +10,8 @@ from pydantic import Field
 from runnel.messages._ai import AIMessage, AIMessageChunk
 from runnel.messages._base import BaseMessage, BaseMessageChunk
 from runnel.messages._chat import ChatMessage, ChatMessageChunk
-from runnel.messages._empty import EMPTY
 from runnel.messages._human import HumanMessage, HumanMessageChunk
+from runnel.messages._shared import EMPTY
 from runnel.messages._system import SystemMessage, SystemMessageChunk
 from runnel.messages._tool import ToolMessage, ToolMessageChunk
 

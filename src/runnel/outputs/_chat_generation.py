@@ -13,8 +13,10 @@ from runnel.messages._base import (
     construct,
     fill,
     merge_message_chunks,
+    unshare,
 )
 from runnel.messages._merge import METADATA, merge_dicts
+from runnel.messages._shared import fields_set
 from runnel.messages._utils import messages_from_dict
 from runnel.outputs._generation import Generation
 
@@ -25,6 +27,7 @@ __all__ = ["ChatGeneration", "ChatGenerationChunk", "merge_chat_generation_chunk
 # class has fields of its own and must validate).
 _FAST: dict[type[Any], tuple[str, type[BaseMessage]]] = {}
 _FIELDS = frozenset({"text", "generation_info", "type", "message"})
+_MESSAGE = fields_set(("message",))
 
 
 def _fast_path(cls: type[ChatGeneration]) -> tuple[str, type[BaseMessage]]:
@@ -64,9 +67,13 @@ class ChatGeneration(Generation):
                 "type": fast[0],
                 "message": message,
             }
-            fill(self, fields, set(kwargs))
+            fill(self, fields, _MESSAGE if len(kwargs) == 1 else fields_set(kwargs))
             return
         super().__init__(**kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        unshare(self)
+        super().__setattr__(name, value)
 
     @field_validator("message", mode="before")
     @classmethod

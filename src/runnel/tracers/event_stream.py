@@ -139,7 +139,7 @@ class EventSink(Listener):
     def _base(self, run: Run) -> dict[str, Any]:
         return {
             "name": run.name,
-            "run_id": str(run.id),
+            "run_id": run.id_str,
             "tags": run.tags,
             "metadata": dict(run.metadata),  # never the caller's own config dict
             "parent_ids": run.parent_ids() if self.version == "v2" else [],

@@ -126,7 +126,7 @@ class LogSink(Listener):
                     "op": "replace",
                     "path": "",
                     "value": {
-                        "id": str(run.id),
+                        "id": run.id_str,
                         "streamed_output": [],
                         "final_output": None,
                         "logs": {},
@@ -144,7 +144,7 @@ class LogSink(Listener):
         key = run.name if count == 1 else f"{run.name}:{count}"
         self._keys[id(run)] = key
         entry: LogEntry = {
-            "id": str(run.id),
+            "id": run.id_str,
             "name": run.name,
             "type": kind,
             "tags": run.tags,

@@ -1,4 +1,4 @@
-"""Plain text chunks share one frozen empty list for their list fields."""
+"""Messages built on the fast path share frozen empty lists and fields sets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from runnel.language_models import GenericFakeChatModel
 from runnel.messages import AIMessage, AIMessageChunk, message_chunk_to_message
+from runnel.outputs import ChatGenerationChunk
 
 LIST_FIELDS = ("tool_calls", "invalid_tool_calls", "tool_call_chunks")
 
@@ -72,3 +73,27 @@ def test_a_streamed_answer_owns_its_lists() -> None:
     assert type(answer.tool_calls) is list
     answer.tool_calls.append({"name": "f", "args": {}, "id": "1", "type": "tool_call"})
     assert len(answer.tool_calls) == 1
+
+
+def test_fields_sets_are_shared_until_a_field_is_assigned() -> None:
+    a, b = AIMessageChunk("a"), AIMessageChunk("b")
+    assert a.model_fields_set == {"content"}
+    assert a.model_fields_set is b.model_fields_set
+    a.name = "bob"
+    assert a.model_fields_set == {"content", "name"}
+    assert b.model_fields_set == {"content"}
+    assert a.model_dump(exclude_unset=True) == {"content": "a", "name": "bob"}
+    with pytest.raises(TypeError, match="shared by messages"):
+        b.model_fields_set.add("id")
+
+
+def test_copies_of_generations_own_their_fields_set() -> None:
+    gen = ChatGenerationChunk(message=AIMessageChunk("a"))
+    other = ChatGenerationChunk(message=AIMessageChunk("b"))
+    assert gen.model_fields_set is other.model_fields_set
+    copied = gen.model_copy(update={"generation_info": {"k": 1}})
+    assert copied.model_fields_set == {"message", "generation_info"}
+    assert gen.model_fields_set == {"message"}
+    gen.generation_info = {"x": 1}
+    assert other.model_fields_set == {"message"}
+    assert type(pickle.loads(pickle.dumps(other)).model_fields_set) is set
