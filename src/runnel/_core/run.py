@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -84,6 +85,16 @@ class Listener:
         """True if, after its start, this listener wants nothing more of `run`."""
         return False
 
+    def _chunk_receiver(self, run: Run) -> Callable[[Any], None] | None:
+        """What takes `run`'s chunks, asked once it has started (None: nothing does).
+
+        By default `_run_chunk`, if overridden; a listener may return a function made
+        for this run instead (it is called once per chunk).
+        """
+        if type(self)._run_chunk is Listener._run_chunk or self._run_quiet(run):
+            return None
+        return partial(self._run_chunk, run)
+
 
 class Run:
     """One execution of one runnable, as its listeners see it."""
@@ -103,6 +114,7 @@ class Run:
         "parent",
         "pending",
         "quiet",
+        "receivers",
         "run_type",
         "start_time",
         "tags",
@@ -149,6 +161,7 @@ class Run:
         # True when no listener wants this run's chunks or end (filtered out): the run
         # then only serves as its children's parent.
         self.quiet = False
+        self.receivers: tuple[Callable[[Any], None], ...] = ()
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, run_type={self.run_type!r}, id={self.id})"
@@ -183,14 +196,24 @@ class Run:
     # -- reporting -----------------------------------------------------------------
     def start(self) -> None:
         """Report the start of this run."""
-        for listener in self.listeners:
+        listeners = self.listeners
+        for listener in listeners:
             listener._run_start(self)
-        self.quiet = all(listener._run_quiet(self) for listener in self.listeners)
+        self.quiet = all(listener._run_quiet(self) for listener in listeners)
+        self.receivers = tuple(
+            receive
+            for listener in listeners
+            if (receive := listener._chunk_receiver(self)) is not None
+        )
 
     def chunk(self, chunk: Any) -> None:
         """Report one output chunk."""
-        for listener in self.listeners:
-            listener._run_chunk(self, chunk)
+        for receive in self.receivers:
+            receive(chunk)
+
+    def chunk_reporter(self) -> Callable[[Any], None]:
+        """`chunk`, or the one receiver itself when there is one (for per-chunk loops)."""
+        return self.receivers[0] if len(self.receivers) == 1 else self.chunk
 
     def token(self, token: Any, chunk: Any) -> None:
         """Report one model token (models only)."""

@@ -375,9 +375,10 @@ class Runnable(Generic[Input, Output]):
             yield from it
             return
         acc = Accumulator()
+        report = run.chunk_reporter()
         try:
             for chunk in it:
-                run.chunk(chunk)
+                report(chunk)
                 acc.add(chunk)
                 yield chunk
         except BaseException as exc:
@@ -485,6 +486,7 @@ class Runnable(Generic[Input, Output]):
                     yield chunk
                 return
             acc = Accumulator()
+            report = run.chunk_reporter()
             try:
                 if run.pending:
                     await run.adrain()
@@ -493,7 +495,7 @@ class Runnable(Generic[Input, Output]):
                     # runs start in the same order as langchain-core's.
                     await anyio.lowlevel.checkpoint()
                 async for chunk in it:
-                    run.chunk(chunk)
+                    report(chunk)
                     if run.pending:
                         await run.adrain()
                     acc.add(chunk)

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, cast
 
 from runnel._core.run import DEFERRED, Listener, Run
@@ -168,16 +168,25 @@ class EventSink(Listener):
     def _run_quiet(self, run: Run) -> bool:
         return id(run) not in self._runs  # filtered out: no stream or end events
 
-    def _run_chunk(self, run: Run, chunk: Any) -> None:
+    def _chunk_receiver(self, run: Run) -> Callable[[Any], None] | None:
         info = self._runs.get(id(run))
         if info is None:
-            return
-        info.delivered = True
-        if info.text_chunks and isinstance(chunk, str):
+            return None
+        put = self.put
+        if info.text_chunks:
             from runnel.outputs import GenerationChunk
 
-            chunk = GenerationChunk(text=chunk)
-        self.put(info, chunk, run)
+            def receive_text(chunk: Any) -> None:
+                info.delivered = True
+                put(info, GenerationChunk(text=chunk) if isinstance(chunk, str) else chunk, run)
+
+            return receive_text
+
+        def receive(chunk: Any) -> None:
+            info.delivered = True
+            put(info, chunk, run)
+
+        return receive
 
     def _run_end(self, run: Run) -> None:
         info = self._runs.pop(id(run), None)
