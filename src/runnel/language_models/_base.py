@@ -303,18 +303,25 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
             params["ls_stop"] = stop
         model = kwargs.get("model")
         if not isinstance(model, str):
-            model = getattr(self, "model", None)
+            model = self._lm_attribute("model")
         if not isinstance(model, str):
-            model = getattr(self, "model_name", None)
+            model = self._lm_attribute("model_name")
         if isinstance(model, str):
             params["ls_model_name"] = model
-        temperature = kwargs.get("temperature", getattr(self, "temperature", None))
+        temperature = kwargs.get("temperature", self._lm_attribute("temperature"))
         if isinstance(temperature, int | float) and not isinstance(temperature, bool):
             params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens", getattr(self, "max_tokens", None))
+        max_tokens = kwargs.get("max_tokens", self._lm_attribute("max_tokens"))
         if isinstance(max_tokens, int) and not isinstance(max_tokens, bool):
             params["ls_max_tokens"] = max_tokens
         return params
+
+    def _lm_attribute(self, name: str) -> Any:
+        """This model's field or attribute `name`, or None (without a failed lookup: slow)."""
+        fields = self.__dict__
+        if name in fields:
+            return fields[name]
+        return getattr(self, name, None) if hasattr(type(self), name) else None
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
         """The model half of a cache key: the invocation params, rendered."""

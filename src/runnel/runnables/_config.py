@@ -76,9 +76,11 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
         callbacks = out.get("callbacks")
         if isinstance(callbacks, CallbackManager):
             # From `run_manager.get_child()`: the parent run's tags and metadata.
-            tags = out.get("tags", [])
-            out["tags"] = [*tags, *(t for t in callbacks.inheritable_tags if t not in tags)]
-            out["metadata"] = {**callbacks.inheritable_metadata, **out.get("metadata", {})}
+            if callbacks.inheritable_tags:
+                tags = out.get("tags", [])
+                out["tags"] = [*tags, *(t for t in callbacks.inheritable_tags if t not in tags)]
+            if callbacks.inheritable_metadata:
+                out["metadata"] = {**callbacks.inheritable_metadata, **out.get("metadata", {})}
         configurable = out.get("configurable")
         if configurable:
             extra = {
