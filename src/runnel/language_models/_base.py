@@ -56,6 +56,8 @@ Output = TypeVar("Output")
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
+# (class, name) -> whether the class defines that attribute (see `_lm_attribute`).
+_CLASS_HAS: dict[tuple[type[Any], str], bool] = {}
 _LC_ID_PREFIX = "lc_run-"
 _CONTROL_KWARGS = ("stop", "stream")
 
@@ -321,7 +323,11 @@ class BaseLanguageModel(RunnableSerializable[LanguageModelInput, Output]):
         fields = self.__dict__
         if name in fields:
             return fields[name]
-        return getattr(self, name, None) if hasattr(type(self), name) else None
+        key = (type(self), name)
+        known = _CLASS_HAS.get(key)
+        if known is None:
+            known = _CLASS_HAS[key] = any(name in k.__dict__ for k in type(self).__mro__)
+        return getattr(self, name, None) if known else None
 
     def _get_llm_string(self, stop: list[str] | None = None, **kwargs: Any) -> str:
         """The model half of a cache key: the invocation params, rendered."""
