@@ -56,12 +56,13 @@ class BaseMessage(BaseModel):
     def __init__(self, content: MessageContent, **kwargs: Any) -> None:
         """Create a message; `content` may be given positionally."""
         if type(content) is str and (not kwargs or _plain(kwargs)):
-            cls = type(self)
-            build = _BUILDERS.get(cls) if cls in _BUILDERS else _builder(cls)
-            if build is not None:
+            try:
+                init = _INITS[type(self)]
+            except KeyError:
+                init = _initializer(type(self))
+            if init is not None:
                 # Text plus plain fields (what providers stream): nothing to validate.
-                names = fields_set(("content", *kwargs)) if kwargs else _CONTENT
-                fill(self, build(content, kwargs), names)
+                init(self, content, kwargs)
                 return
         super().__init__(content=content, **kwargs)
 
@@ -264,9 +265,8 @@ _PLAIN_KWARGS: dict[str, Any] = {
     "response_metadata": lambda v: type(v) is dict,
     "additional_kwargs": lambda v: type(v) is dict,
 }
-_CONTENT = fields_set(("content",))
-_Builder = Callable[[str, dict[str, Any]], dict[str, Any]]
-_BUILDERS: dict[type[Any], _Builder | None] = {}
+_Initializer = Callable[[Any, str, dict[str, Any]], None]
+_INITS: dict[type[Any], _Initializer | None] = {}
 
 
 def _plain(kwargs: dict[str, Any]) -> bool:
@@ -277,18 +277,26 @@ def _plain(kwargs: dict[str, Any]) -> bool:
     return True
 
 
-def _builder(cls: type[BaseModel]) -> _Builder | None:
-    """A function building a message class's field values from text and plain kwargs.
+def _initializer(cls: type[BaseModel]) -> _Initializer | None:
+    """A function giving a new message of `cls` its text and plain kwargs, unvalidated.
 
     Generated once per class, as `dataclasses` generates `__init__`: one dict display with
     fresh containers for the fields that default to empty ones (chunks' empty lists are
-    the shared `EMPTY`). None when the class must
-    validate (required fields besides `content`, or model validators that act on text).
+    the shared `EMPTY`), then what `fill` sets. None when the class must validate
+    (required fields besides `content`, or model validators that act on text).
     """
-    found: _Builder | None = None
+    found: _Initializer | None = None
     if not set(cls.__pydantic_decorators__.model_validators) - {"_sync_tool_calls"}:
         chunks = issubclass(cls, BaseMessageChunk)
-        namespace: dict[str, Any] = {"EMPTY": EMPTY}
+        namespace: dict[str, Any] = {
+            "EMPTY": EMPTY,
+            "CONTENT": fields_set(("content",)),
+            "fields_set": fields_set,
+            "set_dict": _set_dict,
+            "set_names": _set_fields_set,
+            "set_extra": _set_extra,
+            "set_private": _set_private,
+        }
         items = []
         for index, (name, field) in enumerate(cls.model_fields.items()):
             if name == "content":
@@ -306,20 +314,26 @@ def _builder(cls: type[BaseModel]) -> _Builder | None:
                 items.append(f"{name!r}: _d{index}")
         if items:
             source = (
-                "def build(content, kwargs):\n"
+                "def init(self, content, kwargs):\n"
                 f"    fields = {{{', '.join(items)}}}\n"
                 "    if kwargs:\n"
                 "        fields.update(kwargs)\n"
-                "    return fields\n"
+                "        names = fields_set(('content', *kwargs))\n"
+                "    else:\n"
+                "        names = CONTENT\n"
+                "    set_dict(self, fields)\n"
+                "    set_names(self, names)\n"
+                "    set_extra(self, None)\n"
+                "    set_private(self, None)\n"
             )
             exec(source, namespace)  # generated from field names only
-            found = namespace["build"]
-    _BUILDERS[cls] = found
+            found = namespace["init"]
+    _INITS[cls] = found
     return found
 
 
 def _plain_check(cls: type[BaseModel]) -> Callable[[dict[str, Any]], bool]:
-    """Generate `BaseMessageChunk._plain_test` for a class, like `_builder`: one expression."""
+    """Generate `BaseMessageChunk._plain_test` for a class, like `_initializer`: one expression."""
     others = [name for name in cls.model_fields if name not in _PLAIN_FIELDS]
     test = "".join(f" or fields[{name!r}]" for name in others)
     source = f"def plain(fields):\n    return not (type(fields['content']) is not str{test})\n"

@@ -405,7 +405,7 @@ async def astream_events(
             for head, payload in zip(records, records, strict=True):
                 if head is None:
                     yield payload
-                else:
+                else:  # `stream_event`, inline: this runs for every token of every run
                     event = head.template.copy()
                     event["data"] = {"chunk": payload}
                     yield event
