@@ -133,6 +133,24 @@ async def test_a_consumer_that_stops_reading_stops_the_producer() -> None:
     assert _other_tasks(baseline) == set()
 
 
+async def test_a_run_whose_own_output_does_not_stream_is_still_bounded() -> None:
+    # The root yields nothing until its input ends (never, here): the producer must
+    # wait for room from inside the run, at twice the buffer.
+    counted = Counted()
+    chain = RunnableGenerator(counted.source) | RunnableLambda(lambda numbers: "never")
+    stream = chain.astream_events("go", buffer_size=BUFFER)
+    async for _ in stream:
+        break
+    await _let_others_run()
+    stalled_at = counted.produced
+    assert BUFFER < stalled_at < 2 * BUFFER + SLACK
+    await _let_others_run()
+    assert counted.produced == stalled_at
+    with anyio.fail_after(5):
+        await stream.aclose()  # type: ignore[attr-defined]
+    assert counted.cleaned == ["source"]
+
+
 async def test_a_slow_consumer_gets_every_event_in_order() -> None:
     async def numbers(chunks: AsyncIterator[Any]) -> AsyncIterator[int]:
         async for _ in chunks:

@@ -31,6 +31,7 @@ __all__ = [
     "astream_events",
     "drive",
     "llm_result_dict",
+    "pump",
     "stream_event",
     "stream_events",
 ]
@@ -293,15 +294,18 @@ class _AsyncChannel:
     """Bounded hand-off of records (head, payload) from the producer task to the consumer.
 
     The buffer is flat (head, payload, head, payload...): no tuple per record. The
-    consumer takes everything buffered at once; the producer waits (through
-    `Run.defer`) once `limit` records are buffered and not yet taken. Once the
-    consumer has left (`close`), records are dropped and the producer never waits:
-    a run being cancelled may still report (errors, ends) on its way out.
+    consumer takes everything buffered at once. The producer waits for room between
+    the chunks of the streamed runnable once `limit` records are buffered (`pump`), and
+    deep inside the run (through `Run.defer`) once twice that are: waiting at the top
+    costs least, and a runnable whose own output does not stream still stops. Once the
+    consumer has left (`close`), records are dropped and the producer never waits: a
+    run being cancelled may still report (errors, ends) on its way out.
     """
 
     def __init__(self, limit: int) -> None:
         self.buffer: list[Any] = []
-        self.limit = 2 * limit
+        self.limit = 2 * limit  # two list items per record
+        self.hard_limit = 2 * self.limit
         self.closed = False
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
@@ -319,8 +323,8 @@ class _AsyncChannel:
         buffer.append(payload)
         if self._reader is not None:
             self.wake_reader()
-        if len(buffer) >= self.limit and run.is_async:
-            run.defer(self._wait_space())
+        if len(buffer) >= self.hard_limit and run.is_async:
+            run.defer(self.wait_space(self.hard_limit))
 
     def _append(self, head: Any, payload: Any) -> None:
         if not self.closed:
@@ -335,8 +339,9 @@ class _AsyncChannel:
             if not reader.done():
                 reader.set_result(None)
 
-    async def _wait_space(self) -> None:
-        while len(self.buffer) >= self.limit and not self.closed:
+    async def wait_space(self, limit: int) -> None:
+        """Wait until fewer than `limit` list items are buffered (or the consumer left)."""
+        while len(self.buffer) >= limit and not self.closed:
             self._writer = self.loop.create_future()
             await self._writer
 
@@ -391,15 +396,9 @@ async def astream_events(
     sink = EventSink(version, keep, channel.put, input)
     run_config = _with_sink(config, sink)
 
-    async def produce() -> None:
-        try:
-            async with aclosing(runnable.astream(input, run_config, **kwargs)) as chunks:
-                async for _ in chunks:
-                    pass
-        finally:
-            channel.wake_reader()
-
-    async with aclosing(drive(produce(), channel)) as batches:
+    async with aclosing(
+        drive(pump(runnable, input, run_config, kwargs, channel), channel)
+    ) as batches:
         async for batch in batches:
             records = iter(batch)
             for head, payload in zip(records, records, strict=True):
@@ -409,6 +408,23 @@ async def astream_events(
                     event = head.template.copy()
                     event["data"] = {"chunk": payload}
                     yield event
+
+
+async def pump(
+    runnable: Any,
+    input: Any,
+    config: RunnableConfig,
+    kwargs: dict[str, Any],
+    channel: _AsyncChannel,
+) -> None:
+    """Stream `runnable` to its end, waiting for room in `channel` between its chunks."""
+    try:
+        async with aclosing(runnable.astream(input, config, **kwargs)) as chunks:
+            async for _ in chunks:
+                if len(channel.buffer) >= channel.limit:
+                    await channel.wait_space(channel.limit)
+    finally:
+        channel.wake_reader()
 
 
 async def drive(producer: Any, channel: _AsyncChannel) -> AsyncGenerator[list[Any], None]:

@@ -23,6 +23,7 @@ from runnel.tracers.event_stream import (
     _with_sink,
     drive,
     llm_result_dict,
+    pump,
 )
 
 __all__ = ["LogEntry", "RunLog", "RunLogPatch", "RunState", "astream_log"]
@@ -268,16 +269,9 @@ async def astream_log(
     sink = LogSink(keep, channel.put, with_streamed_output_list)
     run_config = _with_sink(config, sink)
 
-    async def produce() -> None:
-        try:
-            async with aclosing(runnable.astream(input, run_config, **kwargs)) as chunks:
-                async for _ in chunks:
-                    pass
-        finally:
-            channel.wake_reader()
-
     log: RunLog | None = None
-    async with aclosing(drive(produce(), channel)) as batches:
+    producer = pump(runnable, input, run_config, kwargs, channel)
+    async with aclosing(drive(producer, channel)) as batches:
         async for batch in batches:
             for patch in batch[1::2]:  # records are (None, patch)
                 if diff:
