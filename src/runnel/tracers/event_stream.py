@@ -408,6 +408,7 @@ async def astream_events(
                     event = head.template.copy()
                     event["data"] = {"chunk": payload}
                     yield event
+            batch.clear()  # let go of its chunks now, not once the next batch comes
 
 
 async def pump(

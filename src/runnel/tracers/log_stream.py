@@ -282,3 +282,4 @@ async def astream_log(
                 else:
                     log = log + patch
                     yield log
+            batch.clear()  # let go of its chunks now, not once the next batch comes
