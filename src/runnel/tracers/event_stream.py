@@ -2,8 +2,9 @@
 
 The runnable runs in a producer (a task, or a thread for `stream_events`) whose
 event sink hands events to the consumer through a bounded buffer: a consumer that
-stops reading stops the run after at most `buffer_size` more events, and leaving
-the loop (break + close, `aclose()`, cancellation) cancels it. Filters are applied
+stops reading stops the run after about `buffer_size` more events (at most twice that
+when the streamed runnable's own output does not stream), and leaving the loop
+(break + close, `aclose()`, cancellation) cancels it. Filters are applied
 when a run starts, before any event of it is built.
 
 A stream event travels as a record (its run's `_RunInfo`, the chunk) and becomes a
