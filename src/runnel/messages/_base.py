@@ -16,10 +16,10 @@ __all__ = [
     "MessageContent",
     "construct",
     "fill",
-    "unshare",
     "merge_message_chunks",
     "message_to_dict",
     "messages_to_dict",
+    "unshare",
 ]
 
 MessageContent = str | list[str | dict[str, Any]]
