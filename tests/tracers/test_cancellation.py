@@ -14,7 +14,7 @@ import pytest
 
 from runnel.callbacks import BaseCallbackHandler
 from runnel.output_parsers import StrOutputParser
-from runnel.runnables import RunnableConfig, RunnableGenerator, RunnableLambda
+from runnel.runnables import RunnableConfig, RunnableGenerator, RunnableLambda, RunnableParallel
 from runnel.tools import tool
 
 from .conftest import Collector, chat_model, kinds
@@ -300,3 +300,26 @@ async def test_a_sync_handler_runs_inline_on_the_event_loop_thread() -> None:
             if event["event"] == "on_chat_model_stream":
                 assert "token" in [name for name, _, _ in calls]
                 break
+
+
+async def test_branches_waiting_for_room_together_are_all_woken() -> None:
+    # Parallel branches run as tasks: several wait for room in a full buffer at once,
+    # and a slow consumer must wake every one of them, or the run never ends.
+    async def words(chunks: AsyncIterator[Any]) -> AsyncIterator[str]:
+        async for _ in chunks:
+            pass
+        for i in range(60):
+            yield f"w{i} "
+
+    branches = {name: RunnableGenerator(words) for name in ("a", "b", "c")}
+    chain = RunnableParallel(branches) | RunnableLambda(lambda whole: len(whole))
+    events = []
+    with anyio.fail_after(10):
+        async for event in chain.astream_events("go", buffer_size=2):
+            events.append(event)
+            await _let_others_run(3)
+    assert events[-1]["event"] == "on_chain_end" and events[-1]["data"]["output"] == 3
+    streamed = [
+        e for e in events if e["event"] == "on_chain_stream" and e["name"] != "RunnableSequence"
+    ]
+    assert len(streamed) >= 3 * 60

@@ -311,7 +311,8 @@ class _AsyncChannel:
         self.loop = asyncio.get_running_loop()
         self.thread = threading.get_ident()
         self._reader: asyncio.Future[None] | None = None
-        self._writer: asyncio.Future[None] | None = None
+        # Everyone waiting for room: the streamed runnable's task and any task inside it.
+        self._writers: list[asyncio.Future[None]] = []
 
     def put(self, head: Any, payload: Any, run: Run) -> None:
         if self.closed:
@@ -343,25 +344,27 @@ class _AsyncChannel:
     async def wait_space(self, limit: int) -> None:
         """Wait until fewer than `limit` list items are buffered (or the consumer left)."""
         while len(self.buffer) >= limit and not self.closed:
-            self._writer = self.loop.create_future()
-            await self._writer
+            writer = self.loop.create_future()
+            self._writers.append(writer)
+            await writer
 
-    def _wake_writer(self) -> None:
-        writer = self._writer
-        if writer is not None and not writer.done():
-            writer.set_result(None)
+    def _wake_writers(self) -> None:
+        writers, self._writers = self._writers, []
+        for writer in writers:
+            if not writer.done():
+                writer.set_result(None)
 
     def take_all(self) -> list[Any]:
         """Every record buffered, flat: head, payload, head, payload..."""
         items, self.buffer = self.buffer, []
-        self._wake_writer()
+        self._wake_writers()
         return items
 
     def close(self) -> None:
         """The consumer has left: drop what is buffered and all later records."""
         self.closed = True
         self.buffer = []
-        self._wake_writer()
+        self._wake_writers()
 
     async def wait(self) -> None:
         self._reader = self.loop.create_future()
